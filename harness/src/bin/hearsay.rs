@@ -1,0 +1,2 @@
+//! The `hearsay` command line.
+fn main() {}

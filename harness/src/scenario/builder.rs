@@ -1,0 +1,149 @@
+//! Building a scenario in Rust, without YAML: for users' own tests and for our examples.
+
+use super::model::{
+    Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
+    StrategySpec, ValidationError,
+};
+use hearsay_faults::{FaultAction, FaultSchedule, TimedFault};
+use hearsay_protocols::{SimDuration, SimTime};
+use hearsay_workloads::{SingleRumor, Workload};
+use std::ops::Range;
+
+/// Builds a [`Scenario`] step by step; [`ScenarioBuilder::build`] validates it with the same
+/// rules as the YAML loader.
+///
+/// Defaults: 1 seed (0), 10 s, uniform 1–10 ms latency, no loss, uniform peer sampling, a single
+/// rumor at node 0 at time 0, no faults, no checks, convergence sampled every 50 ms.
+#[derive(Clone, Debug)]
+pub struct ScenarioBuilder {
+    name: String,
+    nodes: u32,
+    duration: SimDuration,
+    seeds: Vec<u64>,
+    network: NetworkSpec,
+    strategies: Vec<StrategySpec>,
+    workload: Workload,
+    faults: Vec<TimedFault>,
+    checks: Checks,
+    sample_every: SimDuration,
+}
+
+impl Scenario {
+    /// Starts building a scenario called `name` over `nodes` nodes.
+    pub fn builder(name: impl Into<String>, nodes: u32) -> ScenarioBuilder {
+        ScenarioBuilder {
+            name: name.into(),
+            nodes,
+            duration: SimDuration::from_secs(10),
+            seeds: vec![0],
+            network: NetworkSpec::default(),
+            strategies: Vec::new(),
+            workload: Workload::SingleRumor(SingleRumor::default()),
+            faults: Vec::new(),
+            checks: Checks::default(),
+            sample_every: SimDuration::from_millis(50),
+        }
+    }
+}
+
+impl ScenarioBuilder {
+    /// How long each run lasts.
+    pub fn duration(mut self, d: SimDuration) -> Self {
+        self.duration = d;
+        self
+    }
+    /// Run one seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seeds = vec![seed];
+        self
+    }
+    /// Run every seed in `range`.
+    pub fn seeds(mut self, range: Range<u64>) -> Self {
+        self.seeds = range.collect();
+        self
+    }
+    /// The latency distribution.
+    pub fn latency(mut self, latency: Latency) -> Self {
+        self.network.latency = latency;
+        self
+    }
+    /// The independent loss probability.
+    pub fn loss(mut self, loss: f64) -> Self {
+        self.network.loss = loss;
+        self
+    }
+    /// Adds a strategy to compare.
+    pub fn strategy(mut self, name: impl Into<String>, protocol: Protocol) -> Self {
+        self.strategies.push(StrategySpec {
+            name: name.into(),
+            protocol,
+        });
+        self
+    }
+    /// What clients do.
+    pub fn workload(mut self, workload: Workload) -> Self {
+        self.workload = workload;
+        self
+    }
+    /// Adds a fault at `at`.
+    pub fn fault(mut self, at: SimTime, action: FaultAction) -> Self {
+        self.faults.push(TimedFault { at, action });
+        self
+    }
+    /// Adds a fault at `at` and the action that undoes it `lasting` later.
+    pub fn fault_for(self, at: SimTime, lasting: SimDuration, action: FaultAction) -> Self {
+        let undo = match &action {
+            FaultAction::Partition(_) => Some(FaultAction::Heal),
+            FaultAction::Crash { nodes, .. } => Some(FaultAction::Restart {
+                nodes: nodes.clone(),
+            }),
+            FaultAction::Heal | FaultAction::Restart { .. } => None,
+        };
+        let b = self.fault(at, action);
+        match undo {
+            Some(u) => b.fault(at + lasting, u),
+            None => b,
+        }
+    }
+    /// Checks that every live node converges within `within` of the last heal, for the named
+    /// strategies (all if `None`).
+    pub fn check_convergence(
+        mut self,
+        within: SimDuration,
+        strategies: Option<Vec<String>>,
+    ) -> Self {
+        self.checks.convergence = Some(ConvergenceCheck { within, strategies });
+        self
+    }
+    /// Checks that the residue stays at or below `max`, for the named strategies (all if `None`).
+    pub fn check_residue(mut self, max: f64, strategies: Option<Vec<String>>) -> Self {
+        self.checks.residue = Some(ResidueCheck { max, strategies });
+        self
+    }
+    /// How often convergence is sampled.
+    pub fn sample_every(mut self, every: SimDuration) -> Self {
+        self.sample_every = every;
+        self
+    }
+
+    /// Validates and returns the scenario.
+    pub fn build(self) -> Result<Scenario, ValidationError> {
+        let faults = FaultSchedule::new(self.faults, self.nodes)
+            .map_err(|e| ValidationError::new("faults", e.to_string()))?;
+        let scenario = Scenario {
+            name: self.name,
+            nodes: self.nodes,
+            duration: self.duration,
+            seeds: self.seeds,
+            peer_sampling: PeerSampling::Uniform,
+            network: self.network,
+            strategies: self.strategies,
+            workload: self.workload,
+            faults,
+            checks: self.checks,
+            sample_every: self.sample_every,
+        };
+        scenario.validate()?;
+        Ok(scenario)
+    }
+}

@@ -1,0 +1,36 @@
+//! Sans-IO gossip protocols: the floor of hearsay.
+//!
+//! Every protocol here is a state machine implementing [`Node`]. It never reads a clock, opens a
+//! socket or touches a global random number generator: the driver (the deterministic emulator, a
+//! tokio task under turmoil, or a real UDP loop) passes the current time and a seeded RNG into
+//! every call through a [`Context`], and carries out what the node asks for — send a message, arm
+//! a timer, report an observation. That is what makes one `u64` seed replay a run bit for bit.
+//!
+//! The crate owns the shared vocabulary: [`NodeId`], simulated time ([`SimTime`],
+//! [`SimDuration`]), the versioned key/value model ([`Key`], [`Value`], [`Version`],
+//! [`Versioned`], [`VersionedStore`]), the [`PeerSampler`] service, and the strategies
+//! themselves ([`rumor`], [`anti_entropy`]).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod anti_entropy;
+mod conflict;
+mod message;
+mod node;
+mod node_id;
+mod peer_sampling;
+mod random;
+pub mod rumor;
+mod store;
+mod time;
+mod version;
+
+pub use conflict::{ConflictRule, MergeOutcome};
+pub use message::{ENTRY_WIRE_BYTES, HEADER_WIRE_BYTES, Message};
+pub use node::{Context, Node, Observation, TimerId};
+pub use node_id::NodeId;
+pub use peer_sampling::{PeerSampler, UniformPeers};
+pub use random::{coin, uniform_below};
+pub use store::VersionedStore;
+pub use time::{ParseDurationError, SimDuration, SimTime};
+pub use version::{Key, Value, Version, Versioned};

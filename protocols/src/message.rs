@@ -1,0 +1,20 @@
+//! What every protocol message must tell the driver: its size on the wire.
+
+/// Bytes every message costs before its payload: a one-byte kind, the sender's id, a sequence
+/// number and a length — the framing any real UDP gossip carries.
+pub const HEADER_WIRE_BYTES: usize = 12;
+
+/// Bytes one `(key, value, version)` entry costs on the wire: key 8, value 8, stamp 8, writer 4.
+pub const ENTRY_WIRE_BYTES: usize = 28;
+
+/// A protocol message as the driver sees it.
+///
+/// Traffic is reported in messages and in bytes, and a driver may enforce a per-message size
+/// limit, so every message reports its encoded size.
+pub trait Message: Clone + std::fmt::Debug {
+    /// The encoded size of this message in bytes, header included.
+    fn wire_size(&self) -> usize;
+
+    /// A short name of the message kind, for traces and per-kind counts.
+    fn kind(&self) -> &'static str;
+}

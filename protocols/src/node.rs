@@ -1,0 +1,106 @@
+//! The sans-IO node API: what a driver feeds a node, and what a node asks of its driver.
+
+use crate::{
+    Key, Message, NodeId, SimDuration, SimTime, Value, Version, Versioned, VersionedStore,
+};
+use rand_core::Rng;
+
+/// An opaque timer name chosen by the node; it comes back in [`Node::on_timer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimerId(pub u64);
+
+/// Something a node reports about itself, for the run's history and its checkers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Observation {
+    /// The node now holds `key` at `version` (a client write it accepted, or a merge that
+    /// applied). The driver stamps it with the node and the time.
+    Learned {
+        /// The key.
+        key: Key,
+        /// The version now held.
+        version: Version,
+    },
+    /// The node received an entry it already held at exactly this version: a redundant
+    /// delivery, the waste the literature's redundancy measure counts.
+    Redundant {
+        /// The key.
+        key: Key,
+    },
+}
+
+/// The world as a node sees it during one call: the time, its identity, an RNG, and the effects
+/// it may ask for. Drivers implement this; nodes only call it.
+///
+/// Everything that could make a run irreproducible goes through here, which is what lets the
+/// same node type run under the deterministic emulator, under turmoil and on real sockets.
+pub trait Context<M> {
+    /// The random number generator this node may use; seeded by the driver.
+    type Rng: Rng;
+
+    /// The node's local clock. Under clock-skew faults it differs from the driver's global time.
+    fn now(&self) -> SimTime;
+
+    /// The identity of the node being called.
+    fn me(&self) -> NodeId;
+
+    /// The node's RNG stream.
+    fn rng(&mut self) -> &mut Self::Rng;
+
+    /// Sends `msg` to `to`. Delivery is up to the network: it may be delayed, lost or duplicated.
+    fn send(&mut self, to: NodeId, msg: M);
+
+    /// Asks for [`Node::on_timer`] with `timer` after `after` has elapsed. Timers do not survive
+    /// a crash: a restarted node re-arms them in [`Node::on_start`].
+    fn set_timer(&mut self, after: SimDuration, timer: TimerId);
+
+    /// Reports an observation for the run's history.
+    fn observe(&mut self, observation: Observation);
+}
+
+/// A gossip node as a sans-IO state machine.
+///
+/// Every method takes the [`Context`] that carries time, randomness and effects. A driver calls
+/// [`Node::on_start`] when the process starts and again after every restart (timers were lost
+/// with the crash; state may or may not have been).
+pub trait Node {
+    /// The messages this protocol exchanges.
+    type Message: Message;
+
+    /// The process started (or restarted): arm timers.
+    fn on_start<C: Context<Self::Message>>(&mut self, ctx: &mut C);
+
+    /// A timer armed with [`Context::set_timer`] fired.
+    fn on_timer<C: Context<Self::Message>>(&mut self, ctx: &mut C, timer: TimerId);
+
+    /// A message arrived from `from`.
+    fn on_message<C: Context<Self::Message>>(
+        &mut self,
+        ctx: &mut C,
+        from: NodeId,
+        msg: Self::Message,
+    );
+
+    /// A client writes `value` to `key` at this node. The node stamps the write with its local
+    /// clock and returns the version it assigned; it starts disseminating the write.
+    fn on_client_write<C: Context<Self::Message>>(
+        &mut self,
+        ctx: &mut C,
+        key: Key,
+        value: Value,
+    ) -> Version;
+
+    /// A client reads `key` at this node.
+    fn on_client_read(&self, key: Key) -> Option<Versioned> {
+        self.store().get(key).copied()
+    }
+
+    /// The node's replica, for checkers that inspect state.
+    fn store(&self) -> &VersionedStore;
+
+    /// A fingerprint of the replicated state: equal on two nodes iff they hold the same data
+    /// (up to hash collisions). Protocol bookkeeping (counters, timers) is not part of it.
+    fn fingerprint(&self) -> u64 {
+        self.store().fingerprint()
+    }
+}

@@ -1,0 +1,123 @@
+//! The peer sampling service: how a node picks whom to gossip with.
+//!
+//! Strategies never choose peers themselves; they ask a [`PeerSampler`]. That keeps the
+//! dissemination logic separate from the membership view, so the same strategy can be measured
+//! over full membership, partial views or fixed topologies.
+
+use crate::{NodeId, uniform_below};
+use rand_core::Rng;
+use serde::{Deserialize, Serialize};
+
+/// A source of gossip partners for one node.
+pub trait PeerSampler {
+    /// One peer other than `me`, or `None` if there is none.
+    fn sample<R: Rng + ?Sized>(&self, me: NodeId, rng: &mut R) -> Option<NodeId>;
+
+    /// Up to `count` distinct peers other than `me`, appended to `out` (which is cleared first).
+    fn sample_distinct<R: Rng + ?Sized>(
+        &self,
+        me: NodeId,
+        count: usize,
+        rng: &mut R,
+        out: &mut Vec<NodeId>,
+    );
+
+    /// How many peers this sampler can ever return to `me`.
+    fn population(&self, me: NodeId) -> u32;
+}
+
+/// Uniform sampling over the full membership `0..members`.
+///
+/// The membership is dense, so the sampler stores only its size: O(1) memory per node, no
+/// member list, which is what lets a million nodes each carry their own sampler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UniformPeers {
+    members: u32,
+}
+
+impl UniformPeers {
+    /// A sampler over nodes `0..members`.
+    pub fn new(members: u32) -> Self {
+        UniformPeers { members }
+    }
+
+    /// The membership size.
+    pub fn members(&self) -> u32 {
+        self.members
+    }
+}
+
+impl PeerSampler for UniformPeers {
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, me: NodeId, rng: &mut R) -> Option<NodeId> {
+        if self.members < 2 {
+            return None;
+        }
+        // Draw from the n-1 others and skip over `me`: uniform without rejection.
+        let r = uniform_below(rng, u64::from(self.members - 1)) as u32;
+        Some(NodeId(if r >= me.0 { r + 1 } else { r }))
+    }
+
+    fn sample_distinct<R: Rng + ?Sized>(
+        &self,
+        me: NodeId,
+        count: usize,
+        rng: &mut R,
+        out: &mut Vec<NodeId>,
+    ) {
+        out.clear();
+        let available = self.population(me) as usize;
+        let want = count.min(available);
+        // Fanouts are small next to the membership, so rejecting repeats is cheap.
+        while out.len() < want {
+            let Some(p) = self.sample(me, rng) else { break };
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+
+    fn population(&self, me: NodeId) -> u32 {
+        if me.0 < self.members {
+            self.members - 1
+        } else {
+            self.members
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn never_returns_self_and_covers_everyone_else_evenly() {
+        let s = UniformPeers::new(5);
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
+        let mut counts = [0u32; 5];
+        for _ in 0..40_000 {
+            counts[s.sample(NodeId(2), &mut rng).unwrap().index()] += 1;
+        }
+        assert_eq!(counts[2], 0);
+        for (i, c) in counts.iter().enumerate().filter(|(i, _)| *i != 2) {
+            assert!((9_500..10_500).contains(c), "peer {i}: {counts:?}");
+        }
+    }
+
+    #[test]
+    fn distinct_sampling_is_distinct_and_bounded_by_the_membership() {
+        let s = UniformPeers::new(4);
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(2);
+        let mut out = Vec::new();
+        s.sample_distinct(NodeId(0), 10, &mut rng, &mut out);
+        out.sort();
+        assert_eq!(out, vec![NodeId(1), NodeId(2), NodeId(3)]);
+        assert_eq!(UniformPeers::new(1).sample(NodeId(0), &mut rng), None);
+    }
+
+    #[test]
+    fn the_sampler_is_constant_size() {
+        assert_eq!(std::mem::size_of::<UniformPeers>(), 4);
+    }
+}

@@ -1,0 +1,166 @@
+//! The result data model: what one run measured and what its checks concluded.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a check held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The invariant held.
+    Pass,
+    /// The invariant was violated; the outcome's detail holds the evidence.
+    Fail,
+    /// The check does not apply to this strategy (e.g. it was scoped to other strategies).
+    NotApplicable,
+}
+
+/// The outcome of one named check on one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckOutcome {
+    /// The check's name, e.g. `convergence`.
+    pub name: String,
+    /// Whether it held.
+    pub verdict: Verdict,
+    /// A one-line explanation: the measured value against the bound, or the evidence of a
+    /// failure (which nodes, which versions, which times).
+    pub detail: String,
+}
+
+/// Messages and bytes put on the network, and what became of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrafficCounts {
+    /// Messages nodes sent.
+    pub sent: u64,
+    /// Bytes nodes sent.
+    pub sent_bytes: u64,
+    /// Messages delivered to a live node.
+    pub delivered: u64,
+    /// Messages lost to random loss.
+    pub lost: u64,
+    /// Messages dropped by a partition.
+    pub partitioned: u64,
+    /// Messages addressed to a crashed node.
+    pub to_crashed: u64,
+}
+
+/// The fraction of live nodes that knew the tracked update at a point in time.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CoveragePoint {
+    /// Seconds since the update was written.
+    pub t: f64,
+    /// Fraction of live nodes that knew it, 0..=1.
+    pub fraction: f64,
+}
+
+/// A fault window as recorded in results (times in seconds since the run started).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaultWindowRecord {
+    /// What the fault was.
+    pub kind: String,
+    /// Start, in seconds.
+    pub start: f64,
+    /// End, in seconds, or `None` if it lasted to the end of the run.
+    pub end: Option<f64>,
+}
+
+/// The measures of one run, as the literature defines them.
+///
+/// Times are seconds of simulated time. Per-update measures (residue, t_avg, t_last) are
+/// averaged over the run's client writes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunMetrics {
+    /// Fraction of nodes alive at the end that never learned an update.
+    pub residue: f64,
+    /// Traffic m: messages sent per node (over the whole run).
+    pub msgs_per_node: f64,
+    /// Bytes sent per node (over the whole run).
+    pub bytes_per_node: f64,
+    /// Mean time from the write until a node learned it, over nodes that learned it.
+    pub t_avg: Option<f64>,
+    /// Time from the write until the last node that learned it did so.
+    pub t_last: Option<f64>,
+    /// Time from the last heal (or from the start, without faults) until every live node held
+    /// the same state for good; `None` if that never happened.
+    pub convergence: Option<f64>,
+    /// Deliveries of entries the receiver already held, as a fraction of all entry deliveries.
+    pub redundancy: f64,
+}
+
+/// Everything one run of one strategy under one seed produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// The strategy's name from the scenario.
+    pub strategy: String,
+    /// The seed.
+    pub seed: u64,
+    /// Cluster size.
+    pub nodes: u32,
+    /// Nodes alive at the end of the run.
+    pub live_nodes: u32,
+    /// The trace fingerprint: a hash over every event the emulator processed, in order, as 16
+    /// hex digits. Same scenario and seed give the same fingerprint, byte for byte.
+    pub fingerprint: String,
+    /// Events the emulator processed.
+    pub events: u64,
+    /// The measures.
+    pub metrics: RunMetrics,
+    /// Network counts.
+    pub traffic: TrafficCounts,
+    /// Coverage of the first tracked update over time.
+    pub coverage: Vec<CoveragePoint>,
+    /// The faults and when they were in force.
+    pub faults: Vec<FaultWindowRecord>,
+    /// The checks and their verdicts.
+    pub checks: Vec<CheckOutcome>,
+}
+
+impl RunResult {
+    /// True if no check failed.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.verdict != Verdict::Fail)
+    }
+
+    /// The first failed check, if any.
+    pub fn first_failure(&self) -> Option<&CheckOutcome> {
+        self.checks.iter().find(|c| c.verdict == Verdict::Fail)
+    }
+}
+
+/// All runs of one scenario: every strategy under every seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    /// The JSON schema version ([`crate::RESULTS_SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Cluster size.
+    pub nodes: u32,
+    /// Strategy names in scenario order.
+    pub strategies: Vec<String>,
+    /// The seeds run, in order.
+    pub seeds: Vec<u64>,
+    /// Every run, grouped by strategy in scenario order, then by seed.
+    pub runs: Vec<RunResult>,
+}
+
+impl ScenarioResult {
+    /// True if every check of every run held.
+    pub fn passed(&self) -> bool {
+        self.runs.iter().all(RunResult::passed)
+    }
+
+    /// The runs of one strategy, in seed order.
+    pub fn runs_of<'a>(&'a self, strategy: &'a str) -> impl Iterator<Item = &'a RunResult> + 'a {
+        self.runs.iter().filter(move |r| r.strategy == strategy)
+    }
+
+    /// Pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("results serialize to JSON")
+    }
+
+    /// Reads results written by [`ScenarioResult::to_json`].
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}

@@ -1,0 +1,1 @@
+//! The comparison table. (Implementation pending: owned by the reports helper.)
