@@ -4,6 +4,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod checks;
+pub mod emulator;
+pub mod history;
+pub mod runner;
 pub mod scenario;
 
+pub use runner::{RunOptions, run_one, run_scenario, run_scenario_with};
 pub use scenario::{Scenario, ScenarioBuilder, load_scenario};
