@@ -7,11 +7,15 @@
 #![deny(missing_docs)]
 
 mod model;
+mod summary;
+mod table;
 
 pub use model::{
     CheckOutcome, CoveragePoint, FaultWindowRecord, RunMetrics, RunResult, ScenarioResult,
     TrafficCounts, Verdict,
 };
+pub use summary::{CheckTally, Spread, StrategySummary, Unit, summarize};
+pub use table::render_table;
 
 /// The version of the JSON schema written by [`ScenarioResult::to_json`].
 pub const RESULTS_SCHEMA_VERSION: u32 = 1;
