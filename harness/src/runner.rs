@@ -38,7 +38,8 @@ pub fn run_scenario_with(scenario: &Scenario, options: RunOptions) -> ScenarioRe
         .iter()
         .flat_map(|s| scenario.seeds.iter().map(move |seed| (s, *seed)))
         .collect();
-    let one = |(strategy, seed): &(&StrategySpec, u64)| run_one(scenario, strategy, *seed, options).0;
+    let one =
+        |(strategy, seed): &(&StrategySpec, u64)| run_one(scenario, strategy, *seed, options).0;
     let runs: Vec<RunResult> = if options.sequential {
         jobs.iter().map(one).collect()
     } else {
@@ -55,7 +56,12 @@ pub fn run_scenario_with(scenario: &Scenario, options: RunOptions) -> ScenarioRe
 }
 
 /// Runs one strategy under one seed: the judged result, and the raw output (history, trace).
-pub fn run_one(scenario: &Scenario, strategy: &StrategySpec, seed: u64, options: RunOptions) -> (RunResult, RunOutput) {
+pub fn run_one(
+    scenario: &Scenario,
+    strategy: &StrategySpec,
+    seed: u64,
+    options: RunOptions,
+) -> (RunResult, RunOutput) {
     let config = EmulatorConfig {
         nodes: scenario.nodes,
         duration: scenario.duration,
@@ -64,18 +70,34 @@ pub fn run_one(scenario: &Scenario, strategy: &StrategySpec, seed: u64, options:
         seed,
         record_trace: options.record_trace,
     };
-    let ops = scenario.workload.generate(scenario.nodes, &mut RngStreams::new(seed).stream("workload", 0));
+    let ops = scenario.workload.generate(
+        scenario.nodes,
+        &mut RngStreams::new(seed).stream("workload", 0),
+    );
     let peers = UniformPeers::new(scenario.nodes);
     let faults = scenario.faults.faults();
     let output = match strategy.protocol {
-        Protocol::Rumor(c) => Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops).run(),
-        Protocol::AntiEntropy(c) => Emulator::new(config, |_: NodeId| AntiEntropyNode::new(c, peers), faults, ops).run(),
+        Protocol::Rumor(c) => {
+            Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops).run()
+        }
+        Protocol::AntiEntropy(c) => Emulator::new(
+            config,
+            |_: NodeId| AntiEntropyNode::new(c, peers),
+            faults,
+            ops,
+        )
+        .run(),
     };
     (judge(scenario, strategy, seed, &output), output)
 }
 
 /// Computes the measures of a run and the verdict of every check the scenario asks for.
-pub fn judge(scenario: &Scenario, strategy: &StrategySpec, seed: u64, output: &RunOutput) -> RunResult {
+pub fn judge(
+    scenario: &Scenario,
+    strategy: &StrategySpec,
+    seed: u64,
+    output: &RunOutput,
+) -> RunResult {
     let history = &output.history;
     let spreads = update_spreads(history);
     let (metrics, coverage) = compute_metrics(history, &spreads, &scenario.faults, COVERAGE_POINTS);

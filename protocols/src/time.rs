@@ -224,7 +224,7 @@ impl FromStr for SimDuration {
             // Exact fixed-point: scale the fraction digit by digit, refusing sub-nanosecond rests.
             let mut scale = per;
             for digit in frac.bytes() {
-                if scale % 10 != 0 {
+                if !scale.is_multiple_of(10) {
                     return Err(ParseDurationError(format!(
                         "invalid duration `{text}`: finer than one nanosecond"
                     )));

@@ -47,7 +47,11 @@ pub fn update_spreads(history: &History) -> Vec<UpdateSpread> {
         .filter_map(|(w, holders)| w.version.map(|v| (w, v, *holders)))
         .map(|(w, version, holders_at_end)| {
             let mut first = vec![f64::NAN; history.nodes as usize];
-            for l in history.learned.iter().filter(|l| l.key == w.key && l.version == version) {
+            for l in history
+                .learned
+                .iter()
+                .filter(|l| l.key == w.key && l.version == version)
+            {
                 let slot = &mut first[l.node.index()];
                 if slot.is_nan() {
                     *slot = (l.at.saturating_since(w.at)).as_secs_f64();
@@ -74,7 +78,12 @@ pub fn update_spreads(history: &History) -> Vec<UpdateSpread> {
 
 /// The time from which convergence is measured: the later of the last heal and the last write.
 pub fn convergence_reference(history: &History, faults: &FaultSchedule) -> SimTime {
-    let last_write = history.writes.iter().map(|w| w.at).max().unwrap_or(SimTime::ZERO);
+    let last_write = history
+        .writes
+        .iter()
+        .map(|w| w.at)
+        .max()
+        .unwrap_or(SimTime::ZERO);
     faults.last_heal().unwrap_or(SimTime::ZERO).max(last_write)
 }
 
@@ -91,12 +100,22 @@ pub fn compute_metrics(
         (count > 0).then(|| sum / count as f64)
     };
     let residue = mean(&mut spreads.iter().map(UpdateSpread::residue)).unwrap_or(0.0);
-    let t_avg = mean(&mut spreads.iter().filter_map(|s| mean(&mut s.delays.iter().copied())));
+    let t_avg = mean(
+        &mut spreads
+            .iter()
+            .filter_map(|s| mean(&mut s.delays.iter().copied())),
+    );
     let t_last = mean(&mut spreads.iter().filter_map(|s| s.delays.last().copied()));
     let reference = convergence_reference(history, faults);
-    let convergence = history.converged_since.map(|t| t.saturating_since(reference).as_secs_f64());
+    let convergence = history
+        .converged_since
+        .map(|t| t.saturating_since(reference).as_secs_f64());
     let deliveries = history.redundant + history.learned.len() as u64;
-    let redundancy = if deliveries == 0 { 0.0 } else { history.redundant as f64 / deliveries as f64 };
+    let redundancy = if deliveries == 0 {
+        0.0
+    } else {
+        history.redundant as f64 / deliveries as f64
+    };
     let metrics = RunMetrics {
         residue,
         msgs_per_node: history.traffic.sent as f64 / n,
@@ -106,7 +125,10 @@ pub fn compute_metrics(
         convergence,
         redundancy,
     };
-    let coverage = spreads.first().map(|s| coverage_curve(s, history.end, points)).unwrap_or_default();
+    let coverage = spreads
+        .first()
+        .map(|s| coverage_curve(s, history.end, points))
+        .unwrap_or_default();
     (metrics, coverage)
 }
 
@@ -123,7 +145,10 @@ fn coverage_curve(spread: &UpdateSpread, end: SimTime, points: usize) -> Vec<Cov
         .map(|i| {
             let t = horizon * i as f64 / steps as f64;
             let knew = spread.delays.partition_point(|d| *d <= t) + 1; // + the origin
-            CoveragePoint { t, fraction: (knew as f64 / live).min(1.0) }
+            CoveragePoint {
+                t,
+                fraction: (knew as f64 / live).min(1.0),
+            }
         })
         .collect()
 }

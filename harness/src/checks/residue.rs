@@ -5,10 +5,15 @@ use hearsay_reports::{CheckOutcome, Verdict};
 
 /// Judges every update's residue against `max`, naming the worst update on failure.
 pub fn check_residue(spreads: &[UpdateSpread], max: f64) -> CheckOutcome {
-    let worst = spreads.iter().max_by(|a, b| a.residue().total_cmp(&b.residue()));
+    let worst = spreads
+        .iter()
+        .max_by(|a, b| a.residue().total_cmp(&b.residue()));
     let (verdict, detail) = match worst {
         None => (Verdict::Pass, "no successful write to measure".to_string()),
-        Some(s) if s.residue() <= max => (Verdict::Pass, format!("worst residue {:.4} (bound {max})", s.residue())),
+        Some(s) if s.residue() <= max => (
+            Verdict::Pass,
+            format!("worst residue {:.4} (bound {max})", s.residue()),
+        ),
         Some(s) => (
             Verdict::Fail,
             format!(
@@ -22,5 +27,9 @@ pub fn check_residue(spreads: &[UpdateSpread], max: f64) -> CheckOutcome {
             ),
         ),
     };
-    CheckOutcome { name: "residue".into(), verdict, detail }
+    CheckOutcome {
+        name: "residue".into(),
+        verdict,
+        detail,
+    }
 }

@@ -14,7 +14,11 @@ pub(crate) struct Outbox<M> {
 
 impl<M> Default for Outbox<M> {
     fn default() -> Self {
-        Outbox { sends: Vec::new(), timers: Vec::new(), observations: Vec::new() }
+        Outbox {
+            sends: Vec::new(),
+            timers: Vec::new(),
+            observations: Vec::new(),
+        }
     }
 }
 

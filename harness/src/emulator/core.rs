@@ -42,10 +42,20 @@ pub struct RunOutput {
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
-    Deliver { slot: u32 },
-    Timer { node: u32, timer: TimerId, incarnation: u32 },
-    Fault { index: u32 },
-    Client { index: u32 },
+    Deliver {
+        slot: u32,
+    },
+    Timer {
+        node: u32,
+        timer: TimerId,
+        incarnation: u32,
+    },
+    Fault {
+        index: u32,
+    },
+    Client {
+        index: u32,
+    },
     Sample,
 }
 
@@ -76,7 +86,12 @@ pub struct Emulator<N: Node, F> {
 impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// Builds a cluster of `config.nodes` nodes made by `factory`, with `faults` and client
     /// `ops` scheduled. Nodes get their RNG streams from the seed by label (`node`, i).
-    pub fn new(config: EmulatorConfig, mut factory: F, faults: &[TimedFault], ops: Vec<ClientOp>) -> Self {
+    pub fn new(
+        config: EmulatorConfig,
+        mut factory: F,
+        faults: &[TimedFault],
+        ops: Vec<ClientOp>,
+    ) -> Self {
         let streams = RngStreams::new(config.seed);
         let n = config.nodes as usize;
         let nodes = (0..config.nodes).map(|i| factory(NodeId(i))).collect();
@@ -97,7 +112,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             outbox: Outbox::default(),
             faults: faults.to_vec(),
             ops,
-            history: History { nodes: config.nodes, ..History::default() },
+            history: History {
+                nodes: config.nodes,
+                ..History::default()
+            },
             fingerprint: Fingerprint::default(),
             events: 0,
             trace,
@@ -144,9 +162,16 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Deliver { slot } => {
-                let (from, to, msg) = self.in_flight[slot as usize].take().expect("in-flight slot");
+                let (from, to, msg) = self.in_flight[slot as usize]
+                    .take()
+                    .expect("in-flight slot");
                 self.free_slots.push(slot);
-                self.stamp(&[1, u64::from(from.0), u64::from(to.0), msg.wire_size() as u64]);
+                self.stamp(&[
+                    1,
+                    u64::from(from.0),
+                    u64::from(to.0),
+                    msg.wire_size() as u64,
+                ]);
                 if !self.alive[to.index()] {
                     self.history.traffic.to_crashed += 1;
                     self.record(|at| TraceEvent::DropCrashed { at, from, to });
@@ -157,19 +182,29 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 self.record(|at| TraceEvent::Deliver { at, from, to, kind });
                 self.call(to, |node, ctx| node.on_message(ctx, from, msg));
             }
-            Event::Timer { node, timer, incarnation } => {
+            Event::Timer {
+                node,
+                timer,
+                incarnation,
+            } => {
                 let i = node as usize;
                 if !self.alive[i] || self.incarnation[i] != incarnation {
                     return; // timers die with the process that armed them
                 }
                 self.stamp(&[2, u64::from(node), timer.0]);
-                self.record(|at| TraceEvent::Timer { at, node: NodeId(node) });
+                self.record(|at| TraceEvent::Timer {
+                    at,
+                    node: NodeId(node),
+                });
                 self.call(NodeId(node), |n, ctx| n.on_timer(ctx, timer));
             }
             Event::Fault { index } => {
                 self.stamp(&[3, u64::from(index)]);
                 let fault = self.faults[index as usize].clone();
-                self.record(|at| TraceEvent::Fault { at, what: format!("{:?}", fault.action) });
+                self.record(|at| TraceEvent::Fault {
+                    at,
+                    what: format!("{:?}", fault.action),
+                });
                 self.apply_fault(fault.action);
             }
             Event::Client { index } => {
@@ -178,7 +213,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             }
             Event::Sample => {
                 self.sample_convergence();
-                self.queue.push(self.now + self.config.sample_every, Event::Sample);
+                self.queue
+                    .push(self.now + self.config.sample_every, Event::Sample);
             }
         }
     }
@@ -213,18 +249,40 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
 
     fn client_op(&mut self, op: ClientOp) {
         let ok = self.alive[op.node.index()];
-        self.record(|at| TraceEvent::Client { at, node: op.node, ok });
+        self.record(|at| TraceEvent::Client {
+            at,
+            node: op.node,
+            ok,
+        });
         match op.op {
             Op::Write { key, value } => {
                 let mut version = None;
                 if ok {
-                    self.call(op.node, |node, ctx| version = Some(node.on_client_write(ctx, key, value)));
+                    self.call(op.node, |node, ctx| {
+                        version = Some(node.on_client_write(ctx, key, value))
+                    });
                 }
-                self.history.writes.push(WriteRecord { at: self.now, node: op.node, key, value, version });
+                self.history.writes.push(WriteRecord {
+                    at: self.now,
+                    node: op.node,
+                    key,
+                    value,
+                    version,
+                });
             }
             Op::Read { key } => {
-                let value = if ok { self.nodes[op.node.index()].on_client_read(key) } else { None };
-                self.history.reads.push(ReadRecord { at: self.now, node: op.node, key, value, ok });
+                let value = if ok {
+                    self.nodes[op.node.index()].on_client_read(key)
+                } else {
+                    None
+                };
+                self.history.reads.push(ReadRecord {
+                    at: self.now,
+                    node: op.node,
+                    key,
+                    value,
+                    ok,
+                });
             }
         }
     }
@@ -234,7 +292,12 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     fn call(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut EmulatorContext<'_, N::Message>)) {
         let i = id.index();
         {
-            let mut ctx = EmulatorContext { now: self.now, me: id, rng: &mut self.rngs[i], out: &mut self.outbox };
+            let mut ctx = EmulatorContext {
+                now: self.now,
+                me: id,
+                rng: &mut self.rngs[i],
+                out: &mut self.outbox,
+            };
             f(&mut self.nodes[i], &mut ctx);
         }
         let mut sends = std::mem::take(&mut self.outbox.sends);
@@ -244,13 +307,23 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         self.outbox.sends = sends;
         let incarnation = self.incarnation[i];
         for (after, timer) in self.outbox.timers.drain(..) {
-            self.queue.push(self.now + after, Event::Timer { node: id.0, timer, incarnation });
+            self.queue.push(
+                self.now + after,
+                Event::Timer {
+                    node: id.0,
+                    timer,
+                    incarnation,
+                },
+            );
         }
         for obs in self.outbox.observations.drain(..) {
             match obs {
-                Observation::Learned { key, version } => {
-                    self.history.learned.push(LearnedRecord { at: self.now, node: id, key, version })
-                }
+                Observation::Learned { key, version } => self.history.learned.push(LearnedRecord {
+                    at: self.now,
+                    node: id,
+                    key,
+                    version,
+                }),
                 Observation::Redundant { .. } => self.history.redundant += 1,
                 _ => {}
             }
@@ -266,7 +339,11 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let outcome = if to.0 >= self.config.nodes {
             traffic.lost += 1;
             SendOutcome::Lost
-        } else if self.groups.as_ref().is_some_and(|g| g[from.index()] != g[to.index()]) {
+        } else if self
+            .groups
+            .as_ref()
+            .is_some_and(|g| g[from.index()] != g[to.index()])
+        {
             traffic.partitioned += 1;
             SendOutcome::Partitioned
         } else {
@@ -288,14 +365,28 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                         }
                     };
                     self.queue.push(self.now + delay, Event::Deliver { slot });
-                    self.record(|at| TraceEvent::Send { at, from, to, kind, bytes, outcome: SendOutcome::InFlight });
+                    self.record(|at| TraceEvent::Send {
+                        at,
+                        from,
+                        to,
+                        kind,
+                        bytes,
+                        outcome: SendOutcome::InFlight,
+                    });
                     return;
                 }
             }
         };
         if self.trace.is_some() {
             let kind = msg.kind();
-            self.record(|at| TraceEvent::Send { at, from, to, kind, bytes, outcome });
+            self.record(|at| TraceEvent::Send {
+                at,
+                from,
+                to,
+                kind,
+                bytes,
+                outcome,
+            });
         }
     }
 
@@ -309,14 +400,24 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 let Some(version) = w.version else { return 0 };
                 (0..self.nodes.len())
                     .filter(|&i| self.alive[i])
-                    .filter(|&i| self.nodes[i].store().get(w.key).is_some_and(|held| held.version >= version))
+                    .filter(|&i| {
+                        self.nodes[i]
+                            .store()
+                            .get(w.key)
+                            .is_some_and(|held| held.version >= version)
+                    })
                     .count() as u32
             })
             .collect()
     }
 
     fn sample_convergence(&mut self) {
-        let mut live = self.nodes.iter().zip(&self.alive).filter(|(_, a)| **a).map(|(n, _)| n.fingerprint());
+        let mut live = self
+            .nodes
+            .iter()
+            .zip(&self.alive)
+            .filter(|(_, a)| **a)
+            .map(|(n, _)| n.fingerprint());
         let converged = match live.next() {
             None => true,
             Some(first) => live.all(|fp| fp == first),

@@ -85,7 +85,11 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
         let time = time.as_nanos();
-        let entry = Entry { time, seq: self.seq, event };
+        let entry = Entry {
+            time,
+            seq: self.seq,
+            event,
+        };
         self.seq += 1;
         self.len += 1;
         let bucket = time >> self.shift;
@@ -119,7 +123,9 @@ impl<E> EventQueue<E> {
         while self.current.is_empty() && self.len > 0 {
             if self.in_wheel == 0 {
                 // Nothing within the wheel's span: jump straight to the overflow's earliest.
-                let Some(Reverse(first)) = self.overflow.peek() else { return };
+                let Some(Reverse(first)) = self.overflow.peek() else {
+                    return;
+                };
                 self.cursor = first.time >> self.shift;
             } else {
                 self.cursor += 1;

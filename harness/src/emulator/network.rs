@@ -54,7 +54,10 @@ mod tests {
     #[test]
     fn loss_rate_and_latency_bounds_hold() {
         let spec = NetworkSpec {
-            latency: Latency::Uniform { min: SimDuration::from_millis(1), max: SimDuration::from_millis(10) },
+            latency: Latency::Uniform {
+                min: SimDuration::from_millis(1),
+                max: SimDuration::from_millis(10),
+            },
             loss: 0.1,
         };
         let model = NetworkModel::new(spec);

@@ -50,7 +50,10 @@ mod tests {
     #[test]
     fn streams_are_reproducible_and_independent() {
         let s = RngStreams::new(42);
-        assert_eq!(s.stream("node", 3).next_u64(), s.stream("node", 3).next_u64());
+        assert_eq!(
+            s.stream("node", 3).next_u64(),
+            s.stream("node", 3).next_u64()
+        );
         let firsts = [
             s.stream("node", 3).next_u64(),
             s.stream("node", 4).next_u64(),
