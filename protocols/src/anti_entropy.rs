@@ -14,9 +14,9 @@
 //! grows with the size of the state.
 
 use crate::{
-    ConflictRule, Context, ENTRY_WIRE_BYTES, HEADER_WIRE_BYTES, Key, MergeOutcome, Message, Node,
-    NodeId, Observation, PeerSampler, SimDuration, TimerId, Value, Version, Versioned,
-    VersionedStore, uniform_below,
+    ConflictRule, Context, ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Key, MergeOutcome,
+    Message, Node, NodeId, Observation, PeerSampler, SimDuration, TimerId, Value, Version,
+    Versioned, VersionedStore, uniform_below,
 };
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +41,8 @@ pub struct AntiEntropyConfig {
     pub period: SimDuration,
     /// Push, pull or push-pull.
     pub mode: ExchangeMode,
+    /// Peers contacted each period (1 in the classic formulation).
+    pub fanout: u32,
     /// How concurrent versions of a key are resolved.
     pub conflict: ConflictRule,
 }
@@ -50,6 +52,7 @@ impl Default for AntiEntropyConfig {
         AntiEntropyConfig {
             period: SimDuration::from_secs(1),
             mode: ExchangeMode::PushPull,
+            fanout: 1,
             conflict: ConflictRule::LastWriteWins,
         }
     }
@@ -62,7 +65,7 @@ pub enum AntiEntropyMessage {
     /// entries the sender is missing (push-pull); otherwise nothing comes back.
     State {
         /// Entries in key order.
-        entries: Vec<(Key, Versioned)>,
+        entries: Entries,
         /// Whether the receiver should answer with the difference.
         reply_wanted: bool,
     },
@@ -100,6 +103,7 @@ pub struct AntiEntropyNode<S> {
     config: AntiEntropyConfig,
     sampler: S,
     store: VersionedStore,
+    peers: Vec<NodeId>,
 }
 
 impl<S: PeerSampler> AntiEntropyNode<S> {
@@ -109,6 +113,7 @@ impl<S: PeerSampler> AntiEntropyNode<S> {
             config,
             sampler,
             store: VersionedStore::new(),
+            peers: Vec::new(),
         }
     }
 
@@ -130,8 +135,8 @@ impl<S: PeerSampler> AntiEntropyNode<S> {
     }
 
     /// The entries of our (merged) replica that `theirs` lacks or holds in another version.
-    fn difference(&self, theirs: &[(Key, Versioned)]) -> Vec<(Key, Versioned)> {
-        let mut out = Vec::new();
+    fn difference(&self, theirs: &[(Key, Versioned)]) -> Entries {
+        let mut out = Entries::new();
         let mut j = 0;
         for (key, ours) in self.store.iter() {
             while j < theirs.len() && theirs[j].0 < key {
@@ -146,8 +151,8 @@ impl<S: PeerSampler> AntiEntropyNode<S> {
         out
     }
 
-    fn full_state(&self) -> Vec<(Key, Versioned)> {
-        self.store.entries().to_vec()
+    fn full_state(&self) -> Entries {
+        Entries::from_slice(self.store.entries())
     }
 }
 
@@ -167,21 +172,28 @@ impl<S: PeerSampler> Node for AntiEntropyNode<S> {
         }
         ctx.set_timer(self.config.period, TICK);
         let me = ctx.me();
-        let Some(peer) = self.sampler.sample(me, ctx.rng()) else {
-            return;
-        };
-        let msg = match self.config.mode {
-            ExchangeMode::Push => AntiEntropyMessage::State {
-                entries: self.full_state(),
-                reply_wanted: false,
-            },
-            ExchangeMode::PushPull => AntiEntropyMessage::State {
-                entries: self.full_state(),
-                reply_wanted: true,
-            },
-            ExchangeMode::Pull => AntiEntropyMessage::PullRequest,
-        };
-        ctx.send(peer, msg);
+        let mut peers = std::mem::take(&mut self.peers);
+        self.sampler.sample_distinct(
+            me,
+            self.config.fanout.max(1) as usize,
+            ctx.rng(),
+            &mut peers,
+        );
+        for &peer in &peers {
+            let msg = match self.config.mode {
+                ExchangeMode::Push => AntiEntropyMessage::State {
+                    entries: self.full_state(),
+                    reply_wanted: false,
+                },
+                ExchangeMode::PushPull => AntiEntropyMessage::State {
+                    entries: self.full_state(),
+                    reply_wanted: true,
+                },
+                ExchangeMode::Pull => AntiEntropyMessage::PullRequest,
+            };
+            ctx.send(peer, msg);
+        }
+        self.peers = peers;
     }
 
     fn on_message<C: Context<AntiEntropyMessage>>(

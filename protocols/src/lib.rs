@@ -26,7 +26,7 @@ mod time;
 mod version;
 
 pub use conflict::{ConflictRule, MergeOutcome};
-pub use message::{ENTRY_WIRE_BYTES, HEADER_WIRE_BYTES, Message};
+pub use message::{ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Message};
 pub use node::{Context, Node, Observation, TimerId};
 pub use node_id::NodeId;
 pub use peer_sampling::{PeerSampler, UniformPeers};

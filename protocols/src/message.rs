@@ -1,4 +1,12 @@
-//! What every protocol message must tell the driver: its size on the wire.
+//! What every protocol message must tell the driver: its size on the wire; and the payload
+//! type that carries entries.
+
+use crate::{Key, Versioned};
+use smallvec::SmallVec;
+
+/// The entries a message carries, in key order. One entry is stored inline, so the common
+/// gossip message — one update — costs no heap allocation on the emulator's hot path.
+pub type Entries = SmallVec<[(Key, Versioned); 1]>;
 
 /// Bytes every message costs before its payload: a one-byte kind, the sender's id, a sequence
 /// number and a length — the framing any real UDP gossip carries.

@@ -17,11 +17,12 @@
 //! spaced whether it learned the rumor early or late in a cycle.
 
 use crate::{
-    ConflictRule, Context, ENTRY_WIRE_BYTES, HEADER_WIRE_BYTES, Key, MergeOutcome, Message, Node,
-    NodeId, Observation, PeerSampler, SimDuration, TimerId, Value, Version, Versioned,
-    VersionedStore, coin, uniform_below,
+    ConflictRule, Context, ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Key, MergeOutcome,
+    Message, Node, NodeId, Observation, PeerSampler, SimDuration, TimerId, Value, Version,
+    Versioned, VersionedStore, coin, uniform_below,
 };
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 const TICK: TimerId = TimerId(0);
 
@@ -78,12 +79,12 @@ pub enum RumorMessage {
     /// The sender's hot updates.
     Push {
         /// The updates, in key order.
-        updates: Vec<(Key, Versioned)>,
+        updates: Entries,
     },
     /// The keys of a push that the receiver already held (at that version or a preferred one).
     Feedback {
         /// Keys already known.
-        known: Vec<Key>,
+        known: SmallVec<[Key; 2]>,
     },
 }
 
@@ -183,7 +184,7 @@ impl<S: PeerSampler> RumorNode<S> {
         self.sampler
             .sample_distinct(me, self.config.fanout as usize, ctx.rng(), &mut peers);
         if !peers.is_empty() {
-            let mut updates: Vec<(Key, Versioned)> = self
+            let mut updates: Entries = self
                 .hot
                 .iter()
                 .filter_map(|h| self.store.get(h.key).map(|v| (h.key, *v)))
@@ -242,7 +243,7 @@ impl<S: PeerSampler> Node for RumorNode<S> {
     ) {
         match msg {
             RumorMessage::Push { updates } => {
-                let mut known = Vec::new();
+                let mut known = SmallVec::new();
                 for (key, incoming) in updates {
                     match self.store.merge(key, incoming, self.config.conflict) {
                         MergeOutcome::Applied => {
