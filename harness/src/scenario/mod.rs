@@ -7,7 +7,14 @@
 
 mod builder;
 mod model;
+mod reading;
+mod schema;
+mod source_map;
+mod tree;
 mod yaml;
+
+#[cfg(test)]
+mod tests;
 
 pub use builder::ScenarioBuilder;
 pub use model::{

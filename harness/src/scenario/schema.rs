@@ -1,0 +1,608 @@
+//! The scenario file's schema: its keys, their types and defaults, and how they map onto the
+//! model (`Scenario`, `Protocol`, `Workload`, `TimedFault`, `Checks`). It reads a parsed YAML
+//! tree into a [`Draft`]: a scenario that has not yet been validated, the written faults
+//! expanded into timed actions (`for:` adds the undoing heal or restart), and for each of those
+//! actions where it was written, so that fault-schedule errors can point back at the text.
+
+use super::model::{
+    Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
+    StrategySpec,
+};
+use super::reading::{
+    Fields, Result, boolean, choice, duration, fail, integer, item, list, number, string,
+};
+use super::tree::{Node, Pos, Value, clip};
+use hearsay_faults::{FaultAction, FaultSchedule, PartitionSpec, TimedFault};
+use hearsay_protocols::anti_entropy::{AntiEntropyConfig, ExchangeMode};
+use hearsay_protocols::rumor::{Removal, RumorConfig};
+use hearsay_protocols::{ConflictRule, NodeId, SimDuration, SimTime};
+use hearsay_workloads::{Origin, SingleRumor, Workload};
+
+/// The most seeds a scenario may run; a typo like `0..1000000000` should be an error, not an
+/// attempt to allocate and run a billion seeds.
+pub(super) const MAX_SEEDS: u64 = 100_000;
+
+/// How often convergence is sampled when the file does not say.
+const DEFAULT_SAMPLE_EVERY: SimDuration = SimDuration::from_millis(50);
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "nodes",
+    "duration",
+    "seeds",
+    "peer_sampling",
+    "sample_every",
+    "network",
+    "strategies",
+    "workload",
+    "faults",
+    "checks",
+];
+const NETWORK_KEYS: &[&str] = &["latency", "loss"];
+const LATENCY_KEYS: &[&str] = &["constant", "uniform"];
+const STRATEGY_KEYS: &[&str] = &["name", "rumor", "anti_entropy"];
+const PROTOCOL_KEYS: &[&str] = &["rumor", "anti_entropy"];
+const RUMOR_KEYS: &[&str] = &["period", "fanout", "k", "removal", "conflict"];
+const ANTI_ENTROPY_KEYS: &[&str] = &["period", "mode", "conflict"];
+const WORKLOAD_KEYS: &[&str] = &["single_rumor"];
+const SINGLE_RUMOR_KEYS: &[&str] = &["at", "node", "key", "value"];
+const FAULT_KEYS: &[&str] = &[
+    "at",
+    "partition",
+    "heal",
+    "crash",
+    "restart",
+    "lose_state",
+    "for",
+];
+const FAULT_ACTIONS: &[&str] = &["partition", "heal", "crash", "restart"];
+const PARTITION_KEYS: &[&str] = &["groups"];
+const CHECK_KEYS: &[&str] = &["convergence", "residue"];
+const CONVERGENCE_KEYS: &[&str] = &["within", "strategies"];
+const RESIDUE_KEYS: &[&str] = &["max", "strategies"];
+
+const REMOVALS: &[(&str, Removal)] = &[
+    ("feedback-counter", Removal::FeedbackCounter),
+    ("feedback-coin", Removal::FeedbackCoin),
+    ("blind-counter", Removal::BlindCounter),
+    ("blind-coin", Removal::BlindCoin),
+];
+const CONFLICTS: &[(&str, ConflictRule)] = &[
+    ("last-write-wins", ConflictRule::LastWriteWins),
+    ("first-write-wins", ConflictRule::FirstWriteWins),
+];
+const MODES: &[(&str, ExchangeMode)] = &[
+    ("push", ExchangeMode::Push),
+    ("pull", ExchangeMode::Pull),
+    ("push-pull", ExchangeMode::PushPull),
+];
+const PEER_SAMPLERS: &[(&str, PeerSampling)] = &[("uniform", PeerSampling::Uniform)];
+
+/// A scenario read from the file but not yet validated, with its faults kept apart.
+#[derive(Debug)]
+pub(super) struct Draft {
+    /// Everything but the faults (which stay [`FaultSchedule::none`] here).
+    pub scenario: Scenario,
+    /// The fault actions in written order, each `for:` followed by its undoing action.
+    pub faults: Vec<TimedFault>,
+    /// Where each of `faults` came from, index for index.
+    pub origins: Vec<FaultOrigin>,
+}
+
+/// Where one fault action was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct FaultOrigin {
+    /// The index of its item in the written `faults:` list.
+    pub item: usize,
+    /// Where that item starts.
+    pub pos: Pos,
+    /// Where the value of its action (`partition`, `heal`, `crash`, `restart`) is.
+    pub action: Pos,
+    /// For the heal or restart a `for:` adds: where the `for:` value is.
+    pub added_by_for: Option<Pos>,
+    /// The node ids the item names, each with where it is written.
+    pub nodes: Vec<(u32, Pos)>,
+}
+
+/// Reads the whole document.
+pub(super) fn read(root: &Node) -> Result<Draft> {
+    if root.value == Value::Null {
+        return fail(
+            root.pos,
+            "",
+            "the scenario is empty: expected a mapping with at least the keys `name`, `nodes`, \
+             `duration`, `seeds` and `strategies`",
+        );
+    }
+    let f = Fields::new(root, "", "the scenario", TOP_KEYS)?;
+    let name = string(
+        f.required("name", "the scenario's name, a string")?,
+        "name",
+        "the scenario's name, a string",
+    )?;
+    const NODES: &str = "the cluster size, a whole number of nodes (at least 1)";
+    let nodes: u32 = integer(f.required("nodes", NODES)?, "nodes", NODES)?;
+    let run_for = duration(
+        f.required("duration", "how long each run lasts, like `20s`")?,
+        "duration",
+    )?;
+    let seeds = seeds(f.required(
+        "seeds",
+        "the seeds to run: a range like `0..10`, a list like [1, 2, 3], or one seed",
+    )?)?;
+    let peer_sampling = match f.get("peer_sampling") {
+        Some(n) => choice(n, "peer_sampling", "peer sampler", PEER_SAMPLERS)?,
+        None => PeerSampling::default(),
+    };
+    let sample_every = match f.get("sample_every") {
+        Some(n) => duration(n, "sample_every")?,
+        None => DEFAULT_SAMPLE_EVERY,
+    };
+    let network = match f.get("network") {
+        Some(n) => network(n)?,
+        None => NetworkSpec::default(),
+    };
+    let strategies = strategies(f.required(
+        "strategies",
+        "a list of strategies, each with a `name` and one of `rumor` or `anti_entropy`",
+    )?)?;
+    let workload = match f.get("workload") {
+        Some(n) => workload(n)?,
+        None => Workload::SingleRumor(SingleRumor::default()),
+    };
+    let (faults, origins) = match f.get("faults") {
+        Some(n) => faults(n)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    let checks = match f.get("checks") {
+        Some(n) => checks(n)?,
+        None => Checks::default(),
+    };
+    Ok(Draft {
+        scenario: Scenario {
+            name,
+            nodes,
+            duration: run_for,
+            seeds,
+            peer_sampling,
+            network,
+            strategies,
+            workload,
+            faults: FaultSchedule::none(),
+            checks,
+            sample_every,
+        },
+        faults,
+        origins,
+    })
+}
+
+const SEED: &str = "a seed, a whole number from 0 to 18446744073709551615";
+
+/// `A..B` (B excluded), a list of seeds, or one seed.
+fn seeds(node: &Node) -> Result<Vec<u64>> {
+    const PATH: &str = "seeds";
+    match &node.value {
+        Value::Int(_) => Ok(vec![integer(node, PATH, SEED)?]),
+        Value::Seq(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| integer(n, &item(PATH, i), SEED))
+            .collect(),
+        Value::Str(s) => {
+            let bad = || {
+                fail(
+                    node.pos,
+                    PATH,
+                    format!(
+                        "expected a range of seeds like `0..10` (the end excluded), found the \
+                         string `{}`",
+                        clip(s)
+                    ),
+                )
+            };
+            let Some((a, b)) = s.split_once("..") else {
+                return bad();
+            };
+            let (Ok(start), Ok(end)) = (a.trim().parse::<u64>(), b.trim().parse::<u64>()) else {
+                return bad();
+            };
+            if start >= end {
+                return fail(
+                    node.pos,
+                    PATH,
+                    format!(
+                        "the range `{}` is empty: expected `A..B` with A < B (B is excluded)",
+                        clip(s)
+                    ),
+                );
+            }
+            if end - start > MAX_SEEDS {
+                return fail(
+                    node.pos,
+                    PATH,
+                    format!(
+                        "the range `{}` has {} seeds: expected at most {MAX_SEEDS}",
+                        clip(s),
+                        end - start
+                    ),
+                );
+            }
+            Ok((start..end).collect())
+        }
+        other => fail(
+            node.pos,
+            PATH,
+            format!(
+                "expected a range like `0..10`, a list like [1, 2, 3], or one seed, found {}",
+                other.describe()
+            ),
+        ),
+    }
+}
+
+fn network(node: &Node) -> Result<NetworkSpec> {
+    let f = Fields::new(node, "network", "the network", NETWORK_KEYS)?;
+    let mut spec = NetworkSpec::default();
+    if let Some(n) = f.get("latency") {
+        spec.latency = latency(n, &f.path_of("latency"))?;
+    }
+    if let Some(n) = f.get("loss") {
+        spec.loss = number(
+            n,
+            &f.path_of("loss"),
+            "a loss probability, a number from 0 to 1",
+        )?;
+    }
+    Ok(spec)
+}
+
+fn latency(node: &Node, path: &str) -> Result<Latency> {
+    let f = Fields::new(node, path, "a latency distribution", LATENCY_KEYS)?;
+    let choice = f.exactly_one(LATENCY_KEYS, "latency distribution")?;
+    let path = f.path_of(choice.name);
+    if choice.name == "constant" {
+        return Ok(Latency::Constant(duration(choice.value, &path)?));
+    }
+    const BOUNDS: &str = "two durations `[min, max]`, like [1ms, 10ms]";
+    match list(choice.value, &path, BOUNDS)? {
+        [min, max] => Ok(Latency::Uniform {
+            min: duration(min, &item(&path, 0))?,
+            max: duration(max, &item(&path, 1))?,
+        }),
+        other => fail(
+            choice.value.pos,
+            &path,
+            format!("expected {BOUNDS}, found a list of {}", other.len()),
+        ),
+    }
+}
+
+fn strategies(node: &Node) -> Result<Vec<StrategySpec>> {
+    const PATH: &str = "strategies";
+    let items = list(
+        node,
+        PATH,
+        "a list of strategies, each with a `name` and one of `rumor` or `anti_entropy`",
+    )?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, n)| strategy(n, &item(PATH, i)))
+        .collect()
+}
+
+fn strategy(node: &Node, path: &str) -> Result<StrategySpec> {
+    let f = Fields::new(node, path, "a strategy", STRATEGY_KEYS)?;
+    const NAME: &str = "the strategy's name, a string";
+    let name = string(f.required("name", NAME)?, &f.path_of("name"), NAME)?;
+    let proto = f.exactly_one(PROTOCOL_KEYS, "protocol")?;
+    let path = f.path_of(proto.name);
+    let protocol = if proto.name == "rumor" {
+        Protocol::Rumor(rumor(proto.value, &path)?)
+    } else {
+        Protocol::AntiEntropy(anti_entropy(proto.value, &path)?)
+    };
+    Ok(StrategySpec { name, protocol })
+}
+
+/// Whether a protocol section was written empty (`rumor:`), meaning "all defaults".
+fn is_empty(node: &Node) -> bool {
+    node.value == Value::Null
+}
+
+fn rumor(node: &Node, path: &str) -> Result<RumorConfig> {
+    let mut c = RumorConfig::default();
+    if is_empty(node) {
+        return Ok(c);
+    }
+    let f = Fields::new(node, path, "rumor settings", RUMOR_KEYS)?;
+    if let Some(n) = f.get("period") {
+        c.period = duration(n, &f.path_of("period"))?;
+    }
+    if let Some(n) = f.get("fanout") {
+        c.fanout = integer(
+            n,
+            &f.path_of("fanout"),
+            "peers per cycle, a whole number (at least 1)",
+        )?;
+    }
+    if let Some(n) = f.get("k") {
+        c.k = integer(
+            n,
+            &f.path_of("k"),
+            "the removal parameter, a whole number (at least 1)",
+        )?;
+    }
+    if let Some(n) = f.get("removal") {
+        c.removal = choice(n, &f.path_of("removal"), "removal rule", REMOVALS)?;
+    }
+    if let Some(n) = f.get("conflict") {
+        c.conflict = choice(n, &f.path_of("conflict"), "conflict rule", CONFLICTS)?;
+    }
+    Ok(c)
+}
+
+fn anti_entropy(node: &Node, path: &str) -> Result<AntiEntropyConfig> {
+    let mut c = AntiEntropyConfig::default();
+    if is_empty(node) {
+        return Ok(c);
+    }
+    let f = Fields::new(node, path, "anti-entropy settings", ANTI_ENTROPY_KEYS)?;
+    if let Some(n) = f.get("period") {
+        c.period = duration(n, &f.path_of("period"))?;
+    }
+    if let Some(n) = f.get("mode") {
+        c.mode = choice(n, &f.path_of("mode"), "exchange mode", MODES)?;
+    }
+    if let Some(n) = f.get("conflict") {
+        c.conflict = choice(n, &f.path_of("conflict"), "conflict rule", CONFLICTS)?;
+    }
+    Ok(c)
+}
+
+fn workload(node: &Node) -> Result<Workload> {
+    let f = Fields::new(node, "workload", "the workload", WORKLOAD_KEYS)?;
+    let kind = f.exactly_one(WORKLOAD_KEYS, "workload")?;
+    // Only `single_rumor` exists so far.
+    let path = f.path_of(kind.name);
+    let mut w = SingleRumor::default();
+    if is_empty(kind.value) {
+        return Ok(Workload::SingleRumor(w));
+    }
+    let f = Fields::new(kind.value, &path, "a single rumor", SINGLE_RUMOR_KEYS)?;
+    if let Some(n) = f.get("at") {
+        w.at = SimTime::from_duration(duration(n, &f.path_of("at"))?);
+    }
+    if let Some(n) = f.get("node") {
+        let path = f.path_of("node");
+        w.origin = match &n.value {
+            Value::Str(s) if s == "random" => Origin::Random,
+            Value::Int(_) => Origin::Node(NodeId(integer(n, &path, NODE_OR_RANDOM)?)),
+            other => {
+                return fail(
+                    n.pos,
+                    &path,
+                    format!("expected {NODE_OR_RANDOM}, found {}", other.describe()),
+                );
+            }
+        };
+    }
+    if let Some(n) = f.get("key") {
+        w.key = integer(n, &f.path_of("key"), "a key, a whole number")?;
+    }
+    if let Some(n) = f.get("value") {
+        w.value = integer(n, &f.path_of("value"), "a value, a whole number")?;
+    }
+    Ok(Workload::SingleRumor(w))
+}
+
+const NODE_OR_RANDOM: &str = "a node id (a whole number from 0) or `random`";
+const NODE_ID: &str = "a node id, a whole number from 0";
+const NODE_LIST: &str = "a list of node ids, like [5, 6]";
+
+fn faults(node: &Node) -> Result<(Vec<TimedFault>, Vec<FaultOrigin>)> {
+    const PATH: &str = "faults";
+    let items = list(
+        node,
+        PATH,
+        "a list of faults, each with `at` and one action (partition, heal, crash or restart)",
+    )?;
+    let mut out = Vec::with_capacity(items.len());
+    let mut origins = Vec::with_capacity(items.len());
+    for (i, n) in items.iter().enumerate() {
+        fault(n, i, &mut out, &mut origins)?;
+    }
+    Ok((out, origins))
+}
+
+/// Reads fault item `i`, pushing its action (and the undoing action, for `for:`).
+fn fault(
+    node: &Node,
+    i: usize,
+    out: &mut Vec<TimedFault>,
+    origins: &mut Vec<FaultOrigin>,
+) -> Result<()> {
+    let path = item("faults", i);
+    let f = Fields::new(node, &path, "a fault", FAULT_KEYS)?;
+    let at = SimTime::from_duration(duration(
+        f.required("at", "when the fault happens, like `2s`")?,
+        &f.path_of("at"),
+    )?);
+    let action = f.exactly_one(FAULT_ACTIONS, "fault action")?;
+    let action_path = f.path_of(action.name);
+    let mut nodes = Vec::new();
+    let lose_state = f.entry("lose_state");
+    if let Some(e) = lose_state
+        && action.name != "crash"
+    {
+        return fail(
+            e.key.pos,
+            &path,
+            format!(
+                "`lose_state` applies only to `crash`, but this fault is a `{}`",
+                action.name
+            ),
+        );
+    }
+    let act = match action.name {
+        "partition" => FaultAction::Partition(partition(action.value, &action_path, &mut nodes)?),
+        "heal" => {
+            if !matches!(&action.value.value, Value::Str(s) if s == "all") {
+                return fail(
+                    action.value.pos,
+                    &action_path,
+                    format!(
+                        "expected `all` (heal every partition), found {}",
+                        action.value.value.describe()
+                    ),
+                );
+            }
+            FaultAction::Heal
+        }
+        "crash" => FaultAction::Crash {
+            nodes: node_list(action.value, &action_path, &mut nodes)?,
+            lose_state: match lose_state.map(|e| e.value) {
+                Some(n) if n.value != Value::Null => boolean(n, &f.path_of("lose_state"))?,
+                _ => false,
+            },
+        },
+        _ => FaultAction::Restart {
+            nodes: node_list(action.value, &action_path, &mut nodes)?,
+        },
+    };
+    let undo = match f.entry("for") {
+        None => None,
+        Some(e) => {
+            let undo = match &act {
+                FaultAction::Partition(_) => FaultAction::Heal,
+                FaultAction::Crash { nodes, .. } => FaultAction::Restart {
+                    nodes: nodes.clone(),
+                },
+                FaultAction::Heal | FaultAction::Restart { .. } => {
+                    return fail(
+                        e.key.pos,
+                        &path,
+                        format!(
+                            "`for` applies only to `partition` and `crash` (it schedules the \
+                             heal or restart), but this fault is a `{}`",
+                            action.name
+                        ),
+                    );
+                }
+            };
+            let for_path = f.path_of("for");
+            let lasting = duration(
+                f.required("for", "how long the fault lasts, like `3s`")?,
+                &for_path,
+            )?;
+            if lasting == SimDuration::ZERO {
+                return fail(e.value.pos, &for_path, "must be longer than 0s");
+            }
+            Some((at + lasting, undo, e.value.pos))
+        }
+    };
+    let origin = FaultOrigin {
+        item: i,
+        pos: node.pos,
+        action: action.value.pos,
+        added_by_for: None,
+        nodes,
+    };
+    out.push(TimedFault { at, action: act });
+    if let Some((undo_at, undo, for_pos)) = undo {
+        out.push(TimedFault {
+            at: undo_at,
+            action: undo,
+        });
+        origins.push(origin.clone());
+        origins.push(FaultOrigin {
+            added_by_for: Some(for_pos),
+            ..origin
+        });
+    } else {
+        origins.push(origin);
+    }
+    Ok(())
+}
+
+fn partition(node: &Node, path: &str, nodes: &mut Vec<(u32, Pos)>) -> Result<PartitionSpec> {
+    const EXPECTED: &str = "`halves`, or `{ groups: [[0, 1, 2], [3, 4]] }`";
+    match &node.value {
+        Value::Str(s) if s == "halves" => Ok(PartitionSpec::Halves),
+        Value::Map(_) => {
+            let f = Fields::new(node, path, "a partition", PARTITION_KEYS)?;
+            const GROUPS: &str = "a list of groups of node ids, like [[0, 1, 2], [3, 4]]";
+            let groups_path = f.path_of("groups");
+            let groups = list(f.required("groups", GROUPS)?, &groups_path, GROUPS)?;
+            let groups = groups
+                .iter()
+                .enumerate()
+                .map(|(g, n)| node_list(n, &item(&groups_path, g), nodes))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(PartitionSpec::Groups(groups))
+        }
+        other => fail(
+            node.pos,
+            path,
+            format!("expected {EXPECTED}, found {}", other.describe()),
+        ),
+    }
+}
+
+/// A list of node ids, each also recorded with its position in `seen`.
+fn node_list(node: &Node, path: &str, seen: &mut Vec<(u32, Pos)>) -> Result<Vec<NodeId>> {
+    list(node, path, NODE_LIST)?
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let id: u32 = integer(n, &item(path, i), NODE_ID)?;
+            seen.push((id, n.pos));
+            Ok(NodeId(id))
+        })
+        .collect()
+}
+
+fn checks(node: &Node) -> Result<Checks> {
+    let f = Fields::new(node, "checks", "the checks", CHECK_KEYS)?;
+    let mut checks = Checks::default();
+    if let Some(n) = f.get("convergence") {
+        let c = Fields::new(
+            n,
+            &f.path_of("convergence"),
+            "the convergence check",
+            CONVERGENCE_KEYS,
+        )?;
+        checks.convergence = Some(ConvergenceCheck {
+            within: duration(
+                c.required("within", "the bound after the last heal, like `5s`")?,
+                &c.path_of("within"),
+            )?,
+            strategies: strategy_names(&c)?,
+        });
+    }
+    if let Some(n) = f.get("residue") {
+        let c = Fields::new(n, &f.path_of("residue"), "the residue check", RESIDUE_KEYS)?;
+        const MAX: &str = "the largest residue allowed, a fraction from 0 to 1";
+        checks.residue = Some(ResidueCheck {
+            max: number(c.required("max", MAX)?, &c.path_of("max"), MAX)?,
+            strategies: strategy_names(&c)?,
+        });
+    }
+    Ok(checks)
+}
+
+/// The optional `strategies:` list of a check.
+fn strategy_names(f: &Fields<'_>) -> Result<Option<Vec<String>>> {
+    const NAMES: &str = "a list of strategy names";
+    let Some(n) = f.get("strategies") else {
+        return Ok(None);
+    };
+    let path = f.path_of("strategies");
+    list(n, &path, NAMES)?
+        .iter()
+        .enumerate()
+        .map(|(i, n)| string(n, &item(&path, i), "a strategy name"))
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}

@@ -1,0 +1,725 @@
+//! Tests of the YAML scenario loader: the bundled quickstart file, one test per kind of bad
+//! input (each asserting the exact `FILE:LINE:COLUMN:` and what the message asks for), and
+//! hostile inputs that must end in an error, never a panic.
+
+use super::{Latency, PeerSampling, Protocol, Scenario, load_scenario, parse_scenario};
+use hearsay_faults::{FaultAction, PartitionSpec, TimedFault};
+use hearsay_protocols::anti_entropy::ExchangeMode;
+use hearsay_protocols::rumor::Removal;
+use hearsay_protocols::{ConflictRule, NodeId, SimDuration, SimTime};
+use hearsay_workloads::{Origin, Workload};
+use std::path::Path;
+
+const FILE: &str = "s.yaml";
+
+fn parse(text: &str) -> Result<Scenario, String> {
+    parse_scenario(text, Path::new(FILE)).map_err(|e| e.to_string())
+}
+
+/// Parses `text`, which must fail, and returns the error's display.
+fn error(text: &str) -> String {
+    match parse(text) {
+        Ok(s) => panic!("parsed, but should not have: {s:?}"),
+        Err(e) => e,
+    }
+}
+
+/// Asserts the error starts `s.yaml:LINE:COL: ` and mentions every one of `words`, and that
+/// it is one line.
+#[track_caller]
+fn assert_error(text: &str, line: usize, column: usize, words: &[&str]) {
+    let e = error(text);
+    let prefix = format!("{FILE}:{line}:{column}: ");
+    assert!(e.starts_with(&prefix), "expected `{prefix}…`, got: {e}");
+    for w in words {
+        assert!(e.contains(w), "expected {w:?} in: {e}");
+    }
+    assert!(!e.contains('\n'), "not one line: {e:?}");
+}
+
+fn ms(n: u64) -> SimDuration {
+    SimDuration::from_millis(n)
+}
+
+/// A small valid scenario; tests append to it or change one line of it.
+const BASE: &str = "\
+name: t
+nodes: 1000
+duration: 20s
+seeds: 0..10
+strategies:
+  - name: rumor-k2
+    rumor:
+      k: 2
+  - name: ae
+    anti_entropy: {}
+";
+
+#[test]
+fn quickstart_parses_to_the_documented_values() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/quickstart.yaml");
+    let s = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.name, "quickstart");
+    assert_eq!(s.nodes, 1000);
+    assert_eq!(s.duration, SimDuration::from_secs(20));
+    assert_eq!(s.seeds, (0..10).collect::<Vec<u64>>());
+    assert_eq!(s.peer_sampling, PeerSampling::Uniform);
+    assert_eq!(s.sample_every, ms(50));
+    assert_eq!(
+        s.network.latency,
+        Latency::Uniform {
+            min: ms(1),
+            max: ms(10)
+        }
+    );
+    assert_eq!(s.network.loss, 0.001);
+
+    assert_eq!(s.strategies.len(), 2);
+    assert_eq!(s.strategies[0].name, "rumor");
+    let Protocol::Rumor(r) = s.strategies[0].protocol else {
+        panic!("{:?}", s.strategies[0]);
+    };
+    assert_eq!(r.period, ms(200));
+    assert_eq!(r.fanout, 1);
+    assert_eq!(r.k, 2);
+    assert_eq!(r.removal, Removal::FeedbackCounter);
+    assert_eq!(r.conflict, ConflictRule::LastWriteWins);
+    assert_eq!(s.strategies[1].name, "anti-entropy");
+    let Protocol::AntiEntropy(a) = s.strategies[1].protocol else {
+        panic!("{:?}", s.strategies[1]);
+    };
+    assert_eq!(a.period, SimDuration::from_secs(1));
+    assert_eq!(a.mode, ExchangeMode::PushPull);
+
+    let Workload::SingleRumor(w) = &s.workload;
+    assert_eq!(w.at, SimTime(1_000_000_000));
+    assert_eq!(w.origin, Origin::Node(NodeId(0)));
+    assert_eq!((w.key, w.value), (1, 1));
+
+    assert_eq!(
+        s.faults.faults(),
+        &[
+            TimedFault {
+                at: SimTime(2_000_000_000),
+                action: FaultAction::Partition(PartitionSpec::Halves),
+            },
+            TimedFault {
+                at: SimTime(6_000_000_000),
+                action: FaultAction::Heal,
+            },
+        ]
+    );
+
+    let c = s.checks.convergence.as_ref().expect("a convergence check");
+    assert_eq!(c.within, SimDuration::from_secs(10));
+    assert_eq!(c.strategies, Some(vec!["anti-entropy".to_string()]));
+    assert_eq!(s.checks.residue, None);
+}
+
+#[test]
+fn defaults_fill_what_is_not_written() {
+    let s = parse(BASE).unwrap();
+    assert_eq!(s.network, super::NetworkSpec::default());
+    assert_eq!(s.sample_every, ms(50));
+    let Protocol::Rumor(r) = s.strategies[0].protocol else {
+        panic!()
+    };
+    assert_eq!((r.period, r.fanout, r.k), (ms(200), 1, 2));
+    assert_eq!(r.removal, Removal::FeedbackCounter);
+    let Protocol::AntiEntropy(a) = s.strategies[1].protocol else {
+        panic!()
+    };
+    assert_eq!(
+        (a.period, a.mode),
+        (SimDuration::from_secs(1), ExchangeMode::PushPull)
+    );
+    assert_eq!(
+        s.workload,
+        Workload::SingleRumor(hearsay_workloads::SingleRumor::default())
+    );
+    assert!(s.faults.is_empty());
+    assert_eq!(s.checks, super::Checks::default());
+}
+
+#[test]
+fn the_full_schema_maps_onto_the_model() {
+    let text = format!(
+        "{BASE}\
+peer_sampling: uniform
+sample_every: 10ms
+network:
+  latency: {{ constant: 5ms }}
+workload:
+  single_rumor: {{ at: 1.5s, node: random, key: 7, value: 9 }}
+faults:
+  - at: 2s
+    partition: {{ groups: [[0, 1, 2], [3, 4]] }}
+  - at: 7s
+    heal: all
+  - at: 3s
+    crash: [5, 6]
+    lose_state: true
+    for: 2s
+  - at: 9s
+    restart: [5]
+  - at: 8s
+    crash: [5]
+checks:
+  convergence: {{ within: 5s }}
+  residue: {{ max: 0.05, strategies: [rumor-k2] }}
+"
+    );
+    let s = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.sample_every, ms(10));
+    assert_eq!(s.network.latency, Latency::Constant(ms(5)));
+    let Workload::SingleRumor(w) = &s.workload;
+    assert_eq!(
+        (w.at, w.origin, w.key, w.value),
+        (SimTime(1_500_000_000), Origin::Random, 7, 9)
+    );
+    let at = |s: u64| SimTime(s * 1_000_000_000);
+    let nodes = |l: &[u32]| l.iter().map(|&n| NodeId(n)).collect::<Vec<_>>();
+    assert_eq!(
+        s.faults.faults(),
+        &[
+            TimedFault {
+                at: at(2),
+                action: FaultAction::Partition(PartitionSpec::Groups(vec![
+                    nodes(&[0, 1, 2]),
+                    nodes(&[3, 4])
+                ])),
+            },
+            TimedFault {
+                at: at(3),
+                action: FaultAction::Crash {
+                    nodes: nodes(&[5, 6]),
+                    lose_state: true
+                },
+            },
+            TimedFault {
+                at: at(5),
+                action: FaultAction::Restart {
+                    nodes: nodes(&[5, 6])
+                },
+            },
+            TimedFault {
+                at: at(7),
+                action: FaultAction::Heal
+            },
+            TimedFault {
+                at: at(8),
+                action: FaultAction::Crash {
+                    nodes: nodes(&[5]),
+                    lose_state: false
+                },
+            },
+            TimedFault {
+                at: at(9),
+                action: FaultAction::Restart { nodes: nodes(&[5]) },
+            },
+        ]
+    );
+    let c = s.checks.convergence.as_ref().unwrap();
+    assert_eq!(
+        (c.within, c.strategies.as_ref()),
+        (SimDuration::from_secs(5), None)
+    );
+    let r = s.checks.residue.as_ref().unwrap();
+    assert_eq!(r.max, 0.05);
+    assert_eq!(r.strategies, Some(vec!["rumor-k2".to_string()]));
+}
+
+#[test]
+fn seeds_take_a_range_a_list_or_one_seed() {
+    let with = |seeds: &str| parse(&BASE.replace("seeds: 0..10", seeds)).map(|s| s.seeds);
+    assert_eq!(with("seeds: 3..6"), Ok(vec![3, 4, 5]));
+    assert_eq!(with("seeds: [1, 2, 3]"), Ok(vec![1, 2, 3]));
+    assert_eq!(with("seeds: 42"), Ok(vec![42]));
+    assert_error(
+        &BASE.replace("seeds: 0..10", "seeds: 5..5"),
+        4,
+        8,
+        &["seeds: the range `5..5` is empty", "A < B"],
+    );
+    assert_error(
+        &BASE.replace("seeds: 0..10", "seeds: [1, -2]"),
+        4,
+        12,
+        &[
+            "seeds[1]: expected a seed, a whole number",
+            "found the integer -2",
+        ],
+    );
+    assert_error(
+        &BASE.replace("seeds: 0..10", "seeds: many"),
+        4,
+        8,
+        &["expected a range of seeds like `0..10`", "`many`"],
+    );
+    assert_error(
+        &BASE.replace("seeds: 0..10", "seeds: 0..1000000000"),
+        4,
+        8,
+        &["expected at most 100000"],
+    );
+    assert_error(
+        &BASE.replace("seeds: 0..10", "seeds: []"),
+        4,
+        8,
+        &["seeds: must name at least one seed"],
+    );
+}
+
+#[test]
+fn an_unknown_top_level_key_is_named_with_the_allowed_ones() {
+    let e = error(&format!("{BASE}colour: blue\n"));
+    assert_eq!(
+        e,
+        "s.yaml:11:1: unknown top-level key `colour`; expected one of `name`, `nodes`, \
+         `duration`, `seeds`, `peer_sampling`, `sample_every`, `network`, `strategies`, \
+         `workload`, `faults`, `checks`"
+    );
+}
+
+#[test]
+fn an_unknown_key_inside_a_strategy_is_named_with_the_allowed_ones() {
+    let e = error(&BASE.replace("      k: 2\n", "      k: 2\n      fanuot: 3\n"));
+    assert_eq!(
+        e,
+        "s.yaml:9:7: strategies[0].rumor: unknown key `fanuot` in rumor settings; expected \
+         one of `period`, `fanout`, `k`, `removal`, `conflict`"
+    );
+    let e = error(&BASE.replace("  - name: ae\n", "  - name: ae\n    mode: push\n"));
+    assert_eq!(
+        e,
+        "s.yaml:10:5: strategies[1]: unknown key `mode` in a strategy; expected one of \
+         `name`, `rumor`, `anti_entropy`"
+    );
+}
+
+#[test]
+fn loss_must_be_a_probability() {
+    let text = |loss: &str| format!("{BASE}network:\n  loss: {loss}\n");
+    assert_eq!(
+        error(&text("-0.1")),
+        "s.yaml:12:9: network.loss: must be a probability in [0, 1], got -0.1"
+    );
+    assert_eq!(
+        error(&text("1.5")),
+        "s.yaml:12:9: network.loss: must be a probability in [0, 1], got 1.5"
+    );
+    assert_eq!(
+        error(&text("lots")),
+        "s.yaml:12:9: network.loss: expected a loss probability, a number from 0 to 1, \
+         found the string `lots`"
+    );
+}
+
+#[test]
+fn nodes_must_be_at_least_one() {
+    assert_eq!(
+        error(&BASE.replace("nodes: 1000", "nodes: 0")),
+        "s.yaml:2:8: nodes: must be at least 1, got 0"
+    );
+    assert_error(
+        &BASE.replace("nodes: 1000", "nodes: -5"),
+        2,
+        8,
+        &["nodes: expected the cluster size", "found the integer -5"],
+    );
+}
+
+#[test]
+fn a_duration_needs_a_known_unit() {
+    assert_eq!(
+        error(&BASE.replace("duration: 20s", "duration: 5 parsecs")),
+        "s.yaml:3:11: duration: invalid duration `5 parsecs`: expected a non-negative number \
+         with a unit, like `200ms`, `5s`, `1.5s` (units: ns, us, ms, s, m, h)"
+    );
+    assert_error(
+        &BASE.replace("duration: 20s", "duration: 20"),
+        3,
+        11,
+        &["expected a duration with a unit", "found the integer 20"],
+    );
+    assert_error(
+        &BASE.replace("      k: 2\n", "      k: 2\n      period: soon\n"),
+        9,
+        15,
+        &["strategies[0].rumor.period: invalid duration `soon`"],
+    );
+}
+
+#[test]
+fn an_unknown_removal_rule_lists_the_known_ones() {
+    assert_eq!(
+        error(&BASE.replace("      k: 2\n", "      k: 2\n      removal: feedback-dice\n")),
+        "s.yaml:9:16: strategies[0].rumor.removal: unknown removal rule `feedback-dice`: \
+         expected one of `feedback-counter`, `feedback-coin`, `blind-counter`, `blind-coin`"
+    );
+}
+
+#[test]
+fn semantic_errors_in_a_protocol_point_at_the_value() {
+    // `validate` names this `strategies[0].k`; in the file it is under `rumor:`.
+    assert_eq!(
+        error(&BASE.replace("      k: 2", "      k: 0")),
+        "s.yaml:8:10: strategies[0].rumor.k: must be at least 1"
+    );
+}
+
+#[test]
+fn a_fault_naming_a_missing_node_points_at_that_node() {
+    let text = format!("{BASE}faults:\n  - at: 3s\n    crash: [5, 5000]\n");
+    assert_eq!(
+        error(&text),
+        "s.yaml:13:16: faults[0]: node 5000 does not exist (the cluster has nodes 0..1000)"
+    );
+}
+
+#[test]
+fn a_heal_with_nothing_to_heal_points_at_its_item() {
+    let text = format!(
+        "{BASE}faults:\n  - at: 2s\n    partition: halves\n    for: 3s\n  - at: 7s\n    heal: all\n"
+    );
+    // The first item expands to two actions (partition, heal at 5s): the error must still
+    // name the second written item.
+    assert_eq!(
+        error(&text),
+        "s.yaml:15:5: faults[1]: heal at 7s but no partition is in force"
+    );
+}
+
+#[test]
+fn a_restart_added_by_for_points_at_the_for() {
+    let text = format!(
+        "{BASE}faults:\n  - at: 1s\n    crash: [3]\n    for: 5s\n  - at: 2s\n    restart: [3]\n"
+    );
+    assert_eq!(
+        error(&text),
+        "s.yaml:14:10: faults[0].for: restart node 3 at 6s, but it is not crashed \
+         (scheduled by this `for`)"
+    );
+}
+
+#[test]
+fn crash_and_restart_errors_point_at_the_node() {
+    let text =
+        format!("{BASE}faults:\n  - at: 1s\n    crash: [1, 2]\n  - at: 2s\n    crash: [3, 2]\n");
+    assert_eq!(
+        error(&text),
+        "s.yaml:15:16: faults[1]: crash node 2 at 2s, but it is already crashed"
+    );
+    let text = format!("{BASE}faults:\n  - at: 1s\n    restart: []\n");
+    assert_eq!(
+        error(&text),
+        "s.yaml:13:14: faults[0]: no nodes given: expected at least one node id"
+    );
+}
+
+#[test]
+fn fault_items_must_have_exactly_one_fitting_action() {
+    let faults = |body: &str| format!("{BASE}faults:\n  - at: 2s\n{body}");
+    assert_eq!(
+        error(&faults("    partition: halves\n    crash: [1]\n")),
+        "s.yaml:14:5: faults[0]: both `partition` (line 13) and `crash` are given: expected \
+         exactly one fault action, one of `partition`, `heal`, `crash`, `restart`"
+    );
+    assert_eq!(
+        error(&faults("    for: 1s\n")),
+        "s.yaml:12:5: faults[0]: no fault action given: expected exactly one of \
+         `partition`, `heal`, `crash`, `restart`"
+    );
+    assert_error(
+        &faults("    heal: all\n    for: 1s\n"),
+        14,
+        5,
+        &[
+            "faults[0]: `for` applies only to `partition` and `crash`",
+            "this fault is a `heal`",
+        ],
+    );
+    assert_error(
+        &faults("    restart: [1]\n    lose_state: true\n"),
+        14,
+        5,
+        &["faults[0]: `lose_state` applies only to `crash`"],
+    );
+    assert_error(
+        &faults("    heal: everything\n"),
+        13,
+        11,
+        &["faults[0].heal: expected `all`", "`everything`"],
+    );
+    assert_error(
+        &faults("    partition: thirds\n"),
+        13,
+        16,
+        &[
+            "faults[0].partition: expected `halves`",
+            "groups",
+            "`thirds`",
+        ],
+    );
+    assert_error(
+        &format!("{BASE}faults:\n  - partition: halves\n"),
+        12,
+        5,
+        &["faults[0]: missing required key `at`"],
+    );
+}
+
+#[test]
+fn a_strategy_needs_exactly_one_protocol() {
+    assert_eq!(
+        error(&BASE.replace("    anti_entropy: {}\n", "")),
+        "s.yaml:9:5: strategies[1]: no protocol given: expected exactly one of `rumor`, \
+         `anti_entropy`"
+    );
+    assert_error(
+        &BASE.replace(
+            "    anti_entropy: {}\n",
+            "    anti_entropy: {}\n    rumor:\n",
+        ),
+        11,
+        5,
+        &[
+            "strategies[1]: both `anti_entropy` (line 10) and `rumor`",
+            "exactly one protocol",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_strategy_names_point_at_the_second() {
+    assert_eq!(
+        error(&BASE.replace("name: ae", "name: rumor-k2")),
+        "s.yaml:9:11: strategies[1].name: duplicate strategy name `rumor-k2`"
+    );
+}
+
+#[test]
+fn a_check_naming_an_unknown_strategy_points_at_the_name() {
+    let text =
+        format!("{BASE}checks:\n  convergence:\n    within: 5s\n    strategies: [ae, gossip]\n");
+    assert_eq!(
+        error(&text),
+        "s.yaml:14:22: checks.convergence.strategies[1]: no strategy named `gossip`"
+    );
+    let text = format!("{BASE}checks:\n  residue: {{ max: 1.2 }}\n");
+    assert_eq!(
+        error(&text),
+        "s.yaml:12:19: checks.residue.max: must be a fraction in [0, 1], got 1.2"
+    );
+}
+
+#[test]
+fn wrong_types_say_what_was_expected() {
+    assert_error(
+        &BASE.replace("nodes: 1000", "nodes: [1]"),
+        2,
+        8,
+        &["nodes: expected the cluster size", "found a list"],
+    );
+    assert_error(
+        &format!("{BASE}network: fast\n"),
+        11,
+        10,
+        &["network: expected the network: a mapping with the keys `latency`, `loss`"],
+    );
+    assert_error(
+        "name: t\nnodes: 3\nduration: 1s\nseeds: 0\nstrategies: rumor\n",
+        5,
+        13,
+        &["strategies: expected a list of strategies"],
+    );
+    assert_error(
+        &format!("{BASE}network:\n  latency: {{ uniform: [1ms] }}\n"),
+        12,
+        23,
+        &[
+            "network.latency.uniform: expected two durations",
+            "found a list of 1",
+        ],
+    );
+    assert_error(
+        &format!("{BASE}network:\n  latency: {{ uniform: [10ms, 1ms] }}\n"),
+        12,
+        12,
+        &["network.latency: uniform latency needs min <= max"],
+    );
+    assert_error(
+        &format!("{BASE}workload:\n  single_rumor: {{ node: 1000 }}\n"),
+        12,
+        25,
+        &["workload.single_rumor.node: node 1000 does not exist"],
+    );
+    assert_error(
+        &format!("{BASE}workload:\n  single_rumor: {{ node: first }}\n"),
+        12,
+        25,
+        &["expected a node id (a whole number from 0) or `random`"],
+    );
+    assert_error(
+        &format!("{BASE}faults:\n  - at: 1s\n    crash: [1]\n    lose_state: yes\n"),
+        14,
+        17,
+        &["faults[0].lose_state: expected `true` or `false`, found the string `yes`"],
+    );
+    assert_error(
+        "name: [x]\n",
+        1,
+        7,
+        &["name: expected the scenario's name, a string, found a list"],
+    );
+    assert_error("name: x\n", 1, 1, &["missing required key `nodes`"]);
+}
+
+#[test]
+fn yaml_syntax_errors_are_located() {
+    assert_error(
+        "name: t\nnodes: 3\n  duration: 20s\n",
+        3,
+        11,
+        &["invalid YAML: "],
+    );
+    assert_error(
+        "name: 'unterminated\nnodes: 3\n",
+        1,
+        7,
+        &["invalid YAML: ", "quote"],
+    );
+    assert_error(
+        "name: t\nname: u\n",
+        2,
+        1,
+        &["invalid YAML: duplicate mapping key `name`"],
+    );
+}
+
+#[test]
+fn windows_line_endings_count_lines_the_same() {
+    let text = BASE
+        .replace("nodes: 1000", "nodes: 0")
+        .replace('\n', "\r\n");
+    assert_eq!(error(&text), "s.yaml:2:8: nodes: must be at least 1, got 0");
+    assert!(parse(&BASE.replace('\n', "\r\n")).is_ok());
+}
+
+#[test]
+fn the_document_must_be_one_mapping() {
+    assert_error("", 1, 1, &["the scenario is empty", "`name`"]);
+    assert_error("# nothing\n", 2, 1, &["the scenario is empty"]);
+    assert_error(
+        "42\n",
+        1,
+        1,
+        &[
+            "expected the scenario: a mapping with the keys",
+            "found the integer 42",
+        ],
+    );
+    assert_error("- a\n- b\n", 1, 1, &["found a list"]);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(&path, b"name: t\nnodes: \xff\n").unwrap();
+    let e = load_scenario(&path).unwrap_err();
+    assert_eq!(e.location, Some((2, 8)));
+    assert!(e.message.contains("UTF-8"), "{e}");
+    let missing = load_scenario(&dir.path().join("none.yaml")).unwrap_err();
+    assert_eq!(missing.location, None);
+    assert!(missing.to_string().contains("cannot read scenario"));
+}
+
+#[test]
+fn hostile_inputs_are_errors_not_panics() {
+    let mut inputs: Vec<String> = [
+        "",
+        "~",
+        "42",
+        "just a string",
+        "[1, 2, 3]",
+        "\u{0}\u{1}\u{7f}",
+        "{",
+        "]]]",
+        ": : :",
+        "- - - -",
+        "name: x\n---\nname: y\n",
+        "*alias",
+        "a: &a [*a]",
+        "!!binary aGVsbG8=",
+        "name: !!binary aGVsbG8=\n",
+        "\u{feff}name: t\nnodes: 3\n",
+        "nodes: 18446744073709551616\n",
+        "nodes: 99999999999999999999999999999999999999999\n",
+        "seeds: 0..18446744073709551615\nname: t\nnodes: 3\nduration: 1s\nstrategies: []\n",
+        "seeds: 18446744073709551615..0\n",
+        "name: t\nnodes: 4294967296\nduration: 1s\nseeds: 0\nstrategies: [{name: a, rumor: }]\n",
+        "name: t\nnodes: 3\nduration: 1s\nseeds: 0\nstrategies: [{name: a, rumor: }]\n\
+         faults: [{at: 1s, crash: [2], for: 18446744074s}]\n",
+        "name: t\nnodes: 3\nduration: 1s\nseeds: 0\nstrategies: [{name: a, rumor: }]\n\
+         faults: [{at: 1s, crash: []}]\n",
+        "name: t\nnodes: 3\nduration: 1s\nseeds: 0\nstrategies: [{name: a, rumor: }]\n\
+         network: {latency: {uniform: [.nan, .inf]}, loss: .nan}\n",
+        "name: t\nnodes: 3\nduration: 1s\nseeds: 0\nstrategies: [{name: a, rumor: }]\n\
+         checks: {residue: {max: -.inf}}\n",
+        "{? [a]: b}",
+        "[a]: b\n",
+        "1: 2\n",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Deep nesting, every way YAML allows it.
+    inputs.push("[".repeat(100_000));
+    inputs.push("{a: ".repeat(100_000));
+    inputs.push("- ".repeat(100_000));
+    inputs.push(
+        (0..2_000)
+            .map(|i| format!("{}a:\n", " ".repeat(i)))
+            .collect(),
+    );
+    // Alias expansion bombs.
+    let mut lol = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (i, c) in ('b'..='k').enumerate() {
+        let prev = (b'a' + i as u8) as char;
+        lol += &format!("{c}: &{c} [{}]\n", vec![format!("*{prev}"); 10].join(", "));
+    }
+    inputs.push(lol);
+    // Pseudo-random bytes (as text).
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    inputs.push(String::from_utf8_lossy(&bytes).into_owned());
+    let alphabet = b" :-[]{}#&*!|>'\"%@`,?\nab0";
+    inputs.push(
+        bytes
+            .iter()
+            .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
+            .collect(),
+    );
+
+    for input in &inputs {
+        let shown: String = input.chars().take(60).collect();
+        let result = std::panic::catch_unwind(|| parse_scenario(input, Path::new(FILE)));
+        match result {
+            Err(_) => panic!("panicked on {shown:?}"),
+            Ok(Ok(s)) => panic!("accepted {shown:?}: {s:?}"),
+            Ok(Err(e)) => {
+                let text = e.to_string();
+                assert!(e.location.is_some(), "no location for {shown:?}: {text}");
+                assert!(!text.contains('\n'), "not one line for {shown:?}: {text:?}");
+            }
+        }
+    }
+}
