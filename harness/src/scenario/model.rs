@@ -232,7 +232,15 @@ impl Scenario {
                     }
                     (c.period, "period")
                 }
-                Protocol::AntiEntropy(c) => (c.period, "period"),
+                Protocol::AntiEntropy(c) => {
+                    if c.fanout == 0 {
+                        return Err(ValidationError::new(
+                            format!("strategies[{i}].fanout"),
+                            "must be at least 1",
+                        ));
+                    }
+                    (c.period, "period")
+                }
             };
             if period == SimDuration::ZERO {
                 return Err(ValidationError::new(

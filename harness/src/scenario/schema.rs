@@ -43,7 +43,7 @@ const LATENCY_KEYS: &[&str] = &["constant", "uniform"];
 const STRATEGY_KEYS: &[&str] = &["name", "rumor", "anti_entropy"];
 const PROTOCOL_KEYS: &[&str] = &["rumor", "anti_entropy"];
 const RUMOR_KEYS: &[&str] = &["period", "fanout", "k", "removal", "conflict"];
-const ANTI_ENTROPY_KEYS: &[&str] = &["period", "mode", "conflict"];
+const ANTI_ENTROPY_KEYS: &[&str] = &["period", "mode", "fanout", "conflict"];
 const WORKLOAD_KEYS: &[&str] = &["single_rumor"];
 const SINGLE_RUMOR_KEYS: &[&str] = &["at", "node", "key", "value"];
 const FAULT_KEYS: &[&str] = &[
@@ -354,6 +354,13 @@ fn anti_entropy(node: &Node, path: &str) -> Result<AntiEntropyConfig> {
     }
     if let Some(n) = f.get("mode") {
         c.mode = choice(n, &f.path_of("mode"), "exchange mode", MODES)?;
+    }
+    if let Some(n) = f.get("fanout") {
+        c.fanout = integer(
+            n,
+            &f.path_of("fanout"),
+            "peers per period, a whole number (at least 1)",
+        )?;
     }
     if let Some(n) = f.get("conflict") {
         c.conflict = choice(n, &f.path_of("conflict"), "conflict rule", CONFLICTS)?;
