@@ -4,13 +4,12 @@
 //! Exit codes: 0 when every check holds, 1 when a check fails, 2 for bad usage or a bad
 //! scenario file.
 
-use anyhow::{Context as _, Result, bail};
+mod bench;
+
+use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
-use hearsay_harness::scenario::{Protocol, Scenario};
 use hearsay_harness::{RunOptions, load_scenario, run_scenario_with};
 use hearsay_protocols::SimDuration;
-use hearsay_protocols::anti_entropy::AntiEntropyConfig;
-use hearsay_protocols::rumor::RumorConfig;
 use hearsay_reports::render_table;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,7 +70,7 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum BenchProtocol {
+pub(crate) enum BenchProtocol {
     /// Push-pull anti-entropy, every node every 200 ms: steady traffic.
     AntiEntropy,
     /// One rumor, push, feedback + counter k = 2.
@@ -103,7 +102,7 @@ fn parse_duration(s: &str) -> Result<SimDuration, String> {
 
 /// A failure that is the user's input, not a failed check: exit 2.
 #[derive(Debug)]
-struct UsageError(String);
+pub(crate) struct UsageError(pub(crate) String);
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -139,7 +138,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             nodes,
             duration,
             protocol,
-        } => bench(nodes, duration, protocol),
+        } => bench::bench(nodes, duration, protocol),
     }
 }
 
@@ -191,41 +190,4 @@ fn run(
         }
     }
     Ok(ExitCode::from(1))
-}
-
-fn bench(nodes: u32, duration: SimDuration, protocol: BenchProtocol) -> Result<ExitCode> {
-    if nodes < 2 {
-        bail!(UsageError("--nodes must be at least 2".into()));
-    }
-    let period = SimDuration::from_millis(200);
-    let proto = match protocol {
-        BenchProtocol::AntiEntropy => Protocol::AntiEntropy(AntiEntropyConfig {
-            period,
-            ..Default::default()
-        }),
-        BenchProtocol::Rumor => Protocol::Rumor(RumorConfig {
-            period,
-            ..Default::default()
-        }),
-    };
-    let scenario = Scenario::builder("bench", nodes)
-        .duration(duration)
-        .sample_every(duration)
-        .strategy("bench", proto)
-        .build()
-        .map_err(|e| UsageError(e.to_string()))
-        .context("building the benchmark scenario")?;
-    let started = Instant::now();
-    let (result, output) =
-        hearsay_harness::run_one(&scenario, &scenario.strategies[0], 0, RunOptions::default());
-    let wall = started.elapsed().as_secs_f64();
-    println!(
-        "nodes {nodes}  simulated {duration}  wall {wall:.3}s  events {}  delivered {}  {:.2} M delivered/s  {:.2} M events/s  fingerprint {}",
-        output.events,
-        result.traffic.delivered,
-        result.traffic.delivered as f64 / wall / 1e6,
-        output.events as f64 / wall / 1e6,
-        result.fingerprint
-    );
-    Ok(ExitCode::SUCCESS)
 }
