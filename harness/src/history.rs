@@ -6,6 +6,7 @@
 use hearsay_protocols::{Key, NodeId, SimTime, Value, Version, Versioned};
 use hearsay_reports::TrafficCounts;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A client write and its outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +67,8 @@ pub struct History {
     pub learned: Vec<LearnedRecord>,
     /// Deliveries of entries the receiver already held.
     pub redundant: u64,
+    /// Protocol- and fault-specific counts, by name (see `Observation::Count`).
+    pub counters: BTreeMap<String, u64>,
     /// Network counts.
     pub traffic: TrafficCounts,
     /// The earliest sample time from which every live node's fingerprint was equal at every

@@ -143,5 +143,6 @@ pub fn judge(
         coverage,
         faults,
         checks,
+        counters: history.counters.clone(),
     }
 }

@@ -27,6 +27,15 @@ pub enum Observation {
         /// The key.
         key: Key,
     },
+    /// A protocol-specific event worth counting, e.g. `mtu-deferred` (entries that did not fit
+    /// a message and wait for the next one) or `direct-mail-dropped`. Drivers sum them per
+    /// name and report them with the run.
+    Count {
+        /// A short kebab-case name.
+        what: &'static str,
+        /// How many.
+        n: u64,
+    },
 }
 
 /// The world as a node sees it during one call: the time, its identity, an RNG, and the effects

@@ -1,6 +1,7 @@
 //! The result data model: what one run measured and what its checks concluded.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Whether a check held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +113,9 @@ pub struct RunResult {
     pub faults: Vec<FaultWindowRecord>,
     /// The checks and their verdicts.
     pub checks: Vec<CheckOutcome>,
+    /// Protocol- and fault-specific counts by name (e.g. `mtu-deferred`), summed over the run.
+    #[serde(default)]
+    pub counters: BTreeMap<String, u64>,
 }
 
 impl RunResult {

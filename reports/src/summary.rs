@@ -321,6 +321,7 @@ pub(crate) mod tests {
                     detail: detail.to_owned(),
                 })
                 .collect(),
+            counters: Default::default(),
         }
     }
 

@@ -80,6 +80,7 @@ pub struct Emulator<N: Node, F> {
     fingerprint: Fingerprint,
     events: u64,
     trace: Option<Vec<TraceEvent>>,
+    counters: Vec<(&'static str, u64)>,
     now: SimTime,
 }
 
@@ -119,6 +120,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             fingerprint: Fingerprint::default(),
             events: 0,
             trace,
+            counters: Vec::new(),
             now: SimTime::ZERO,
             config,
         }
@@ -151,6 +153,11 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         self.history.alive_at_end = self.alive.clone();
         self.history.fingerprints_at_end = self.nodes.iter().map(Node::fingerprint).collect();
         self.history.holders_at_end = self.holders_at_end();
+        self.history.counters = self
+            .counters
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
         RunOutput {
             history: self.history,
             fingerprint: self.fingerprint.value(),
@@ -316,7 +323,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 },
             );
         }
-        for obs in self.outbox.observations.drain(..) {
+        let mut observations = std::mem::take(&mut self.outbox.observations);
+        for obs in observations.drain(..) {
             match obs {
                 Observation::Learned { key, version } => self.history.learned.push(LearnedRecord {
                     at: self.now,
@@ -325,9 +333,11 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     version,
                 }),
                 Observation::Redundant { .. } => self.history.redundant += 1,
+                Observation::Count { what, n } => self.count(what, n),
                 _ => {}
             }
         }
+        self.outbox.observations = observations;
     }
 
     #[inline]
@@ -426,6 +436,16 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             self.history.converged_since = None;
         } else if self.history.converged_since.is_none() {
             self.history.converged_since = Some(self.now);
+        }
+    }
+
+    /// Adds to a named counter. Few distinct names exist, so a linear scan of a small vector
+    /// beats a map on the hot path.
+    #[inline]
+    fn count(&mut self, what: &'static str, n: u64) {
+        match self.counters.iter_mut().find(|(name, _)| *name == what) {
+            Some((_, total)) => *total += n,
+            None => self.counters.push((what, n)),
         }
     }
 
