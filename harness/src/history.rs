@@ -50,6 +50,64 @@ pub struct LearnedRecord {
     pub key: Key,
     /// The version it now holds.
     pub version: Version,
+    /// The value it now holds under that version.
+    pub value: Value,
+}
+
+/// Something that happened to a node's process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum NodeEventKind {
+    /// The process stopped; `lose_state` if its disk was wiped.
+    Crash {
+        /// Whether its state was lost.
+        lose_state: bool,
+    },
+    /// The process started again.
+    Restart,
+}
+
+/// A node event at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeEvent {
+    /// When.
+    pub at: SimTime,
+    /// Which node.
+    pub node: NodeId,
+    /// What happened.
+    pub kind: NodeEventKind,
+}
+
+/// The cluster's agreement at one sample time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// When.
+    pub at: SimTime,
+    /// Live nodes.
+    pub live: u32,
+    /// Distinct state fingerprints among them (1 = converged).
+    pub distinct_states: u32,
+}
+
+/// One distinct final state and how many live nodes hold it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalState {
+    /// Its fingerprint.
+    pub fingerprint: u64,
+    /// Live nodes holding it.
+    pub nodes: u32,
+    /// Its entries, in key order.
+    pub entries: Vec<(Key, Versioned)>,
+}
+
+impl FinalState {
+    /// The entry for `key`, if held.
+    pub fn get(&self, key: Key) -> Option<&Versioned> {
+        self.entries
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
 }
 
 /// Everything the checkers need from one run.
@@ -65,6 +123,10 @@ pub struct History {
     pub reads: Vec<ReadRecord>,
     /// Every time a node came to hold a new version, in time order.
     pub learned: Vec<LearnedRecord>,
+    /// Crashes and restarts, in time order.
+    pub node_events: Vec<NodeEvent>,
+    /// The cluster's agreement at every sample.
+    pub checkpoints: Vec<Checkpoint>,
     /// Deliveries of entries the receiver already held.
     pub redundant: u64,
     /// Protocol- and fault-specific counts, by name (see `Observation::Count`).
@@ -81,11 +143,26 @@ pub struct History {
     /// For each write (same order as `writes`): how many live nodes hold its version, or a
     /// later one, at the end. Zero for failed writes.
     pub holders_at_end: Vec<u32>,
+    /// The distinct states live nodes hold at the end, most common first (at most
+    /// [`FINAL_STATES_KEPT`]; see `final_states_truncated`). Look a node's state up by its
+    /// fingerprint in `fingerprints_at_end`.
+    pub final_states: Vec<FinalState>,
+    /// True if more distinct final states existed than were kept.
+    pub final_states_truncated: bool,
 }
+
+/// How many distinct final states a history keeps as evidence.
+pub const FINAL_STATES_KEPT: usize = 256;
 
 impl History {
     /// Nodes up at the end.
     pub fn live_count(&self) -> u32 {
         self.alive_at_end.iter().filter(|a| **a).count() as u32
+    }
+
+    /// The final state of a live node, if it was kept.
+    pub fn final_state_of(&self, node: NodeId) -> Option<&FinalState> {
+        let fp = *self.fingerprints_at_end.get(node.index())?;
+        self.final_states.iter().find(|s| s.fingerprint == fp)
     }
 }

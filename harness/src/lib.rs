@@ -28,8 +28,10 @@
 pub mod checks;
 pub mod emulator;
 pub mod history;
+mod history_jsonl;
 pub mod runner;
 pub mod scenario;
 
+pub use history_jsonl::HistoryReadError;
 pub use runner::{RunOptions, run_one, run_scenario, run_scenario_with};
 pub use scenario::{Scenario, ScenarioBuilder, load_scenario};

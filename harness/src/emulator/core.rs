@@ -4,7 +4,10 @@
 use super::context::{EmulatorContext, Outbox};
 use super::trace::{Fingerprint, SendOutcome, TraceEvent};
 use super::{EventQueue, NetworkModel, RngStreams, StreamRng, Transit};
-use crate::history::{History, LearnedRecord, ReadRecord, WriteRecord};
+use crate::history::{
+    Checkpoint, FINAL_STATES_KEPT, FinalState, History, LearnedRecord, NodeEvent, NodeEventKind,
+    ReadRecord, WriteRecord,
+};
 use crate::scenario::NetworkSpec;
 use hearsay_faults::{FaultAction, GroupId, TimedFault};
 use hearsay_protocols::{Message, Node, NodeId, Observation, SimDuration, SimTime, TimerId};
@@ -158,6 +161,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect();
+        self.record_final_states();
         RunOutput {
             history: self.history,
             fingerprint: self.fingerprint.value(),
@@ -238,6 +242,12 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     if lose_state {
                         self.nodes[i] = (self.factory)(id);
                     }
+                    let kind = NodeEventKind::Crash { lose_state };
+                    self.history.node_events.push(NodeEvent {
+                        at: self.now,
+                        node: id,
+                        kind,
+                    });
                 }
             }
             FaultAction::Restart { nodes } => {
@@ -248,6 +258,12 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     }
                     self.alive[i] = true;
                     self.incarnation[i] += 1;
+                    let kind = NodeEventKind::Restart;
+                    self.history.node_events.push(NodeEvent {
+                        at: self.now,
+                        node: id,
+                        kind,
+                    });
                     self.call(id, |node, ctx| node.on_start(ctx));
                 }
             }
@@ -326,12 +342,18 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let mut observations = std::mem::take(&mut self.outbox.observations);
         for obs in observations.drain(..) {
             match obs {
-                Observation::Learned { key, version } => self.history.learned.push(LearnedRecord {
-                    at: self.now,
-                    node: id,
-                    key,
-                    version,
-                }),
+                Observation::Learned { key, version } => {
+                    // The value comes from the store itself, so a protocol that corrupts values
+                    // cannot hide it from the phantom checker.
+                    let value = self.nodes[i].store().get(key).map_or(0, |v| v.value);
+                    self.history.learned.push(LearnedRecord {
+                        at: self.now,
+                        node: id,
+                        key,
+                        version,
+                        value,
+                    })
+                }
                 Observation::Redundant { .. } => self.history.redundant += 1,
                 Observation::Count { what, n } => self.count(what, n),
                 _ => {}
@@ -428,14 +450,76 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             .zip(&self.alive)
             .filter(|(_, a)| **a)
             .map(|(n, _)| n.fingerprint());
-        let converged = match live.next() {
-            None => true,
-            Some(first) => live.all(|fp| fp == first),
+        let (count, converged) = match live.next() {
+            None => (0, true),
+            Some(first) => {
+                let mut count = 1u32;
+                let mut same = true;
+                for fp in live {
+                    count += 1;
+                    same &= fp == first;
+                }
+                (count, same)
+            }
         };
+        let distinct_states = if converged {
+            u32::from(count > 0)
+        } else {
+            self.distinct_live_states()
+        };
+        self.history.checkpoints.push(Checkpoint {
+            at: self.now,
+            live: count,
+            distinct_states,
+        });
         if !converged {
             self.history.converged_since = None;
         } else if self.history.converged_since.is_none() {
             self.history.converged_since = Some(self.now);
+        }
+    }
+
+    /// Live nodes per distinct state fingerprint, most common first (ties by fingerprint).
+    fn live_states(&self) -> Vec<(u64, u32)> {
+        let mut fps: Vec<u64> = self
+            .nodes
+            .iter()
+            .zip(&self.alive)
+            .filter(|(_, a)| **a)
+            .map(|(n, _)| n.fingerprint())
+            .collect();
+        fps.sort_unstable();
+        let mut groups: Vec<(u64, u32)> = Vec::new();
+        for fp in fps {
+            match groups.last_mut() {
+                Some((last, n)) if *last == fp => *n += 1,
+                _ => groups.push((fp, 1)),
+            }
+        }
+        groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        groups
+    }
+
+    fn distinct_live_states(&self) -> u32 {
+        self.live_states().len() as u32
+    }
+
+    /// Keeps one copy of each distinct final state (the most common ones, up to a bound) so
+    /// checkers can name exactly what each node holds.
+    fn record_final_states(&mut self) {
+        let groups = self.live_states();
+        self.history.final_states_truncated = groups.len() > FINAL_STATES_KEPT;
+        for (fp, count) in groups.into_iter().take(FINAL_STATES_KEPT) {
+            let holder =
+                (0..self.nodes.len()).find(|&i| self.alive[i] && self.nodes[i].fingerprint() == fp);
+            let entries = holder
+                .map(|i| self.nodes[i].store().entries().to_vec())
+                .unwrap_or_default();
+            self.history.final_states.push(FinalState {
+                fingerprint: fp,
+                nodes: count,
+                entries,
+            });
         }
     }
 

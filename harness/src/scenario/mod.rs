@@ -9,8 +9,11 @@ mod builder;
 mod model;
 mod reading;
 mod schema;
+mod schema_checks;
+mod schema_workload;
 mod source_map;
 mod tree;
+mod workload_rules;
 mod yaml;
 
 #[cfg(test)]
@@ -18,7 +21,7 @@ mod tests;
 
 pub use builder::ScenarioBuilder;
 pub use model::{
-    Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
-    StrategySpec, ValidationError,
+    BoundsCheck, CHECK_NAMES, Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling,
+    Protocol, ResidueCheck, Scenario, ScopedCheck, StrategySpec, ValidationError,
 };
 pub use yaml::{LoadError, load_scenario, parse_scenario};

@@ -121,7 +121,53 @@ pub struct Checks {
     pub convergence: Option<ConvergenceCheck>,
     /// The residue stays at or below a bound.
     pub residue: Option<ResidueCheck>,
+    /// Every acknowledged write that reached a node which kept its state reaches every live
+    /// node. By default it applies only to strategies that promise delivery.
+    pub no_lost_writes: Option<ScopedCheck>,
+    /// No node ever holds a value no client wrote.
+    pub no_phantoms: Option<ScopedCheck>,
+    /// No node ever moves a key back to a version its conflict rule ranks lower.
+    pub monotonic_versions: Option<ScopedCheck>,
+    /// The converged value of each key is the one the conflict rule selects from the writes.
+    pub conflict_resolution: Option<ScopedCheck>,
+    /// Bounds on measures: t_last, stable-latency percentile, traffic.
+    pub bounds: Option<BoundsCheck>,
+    /// Checks this scenario is expected to fail (the bug zoo): `hearsay run` still exits 1 when
+    /// they fail, while the regression suite counts the failure as a pass — and counts it as a
+    /// failure the day the bug stops being caught.
+    pub expect_failure: Vec<String>,
 }
+
+/// A check that may be limited to some strategies.
+#[derive(Clone, Debug, PartialEq, Default, Serialize)]
+pub struct ScopedCheck {
+    /// The strategies it applies to; `None` means the check's default scope.
+    pub strategies: Option<Vec<String>>,
+}
+
+/// Upper bounds on measures of every run.
+#[derive(Clone, Debug, PartialEq, Default, Serialize)]
+pub struct BoundsCheck {
+    /// The last node learns every update within this long of its write.
+    pub t_last: Option<SimDuration>,
+    /// Messages sent per node over the run.
+    pub msgs_per_node: Option<f64>,
+    /// A stable-latency percentile bound: `(percentile in 0..=100, bound)`.
+    pub stable_latency: Option<(f64, SimDuration)>,
+    /// The strategies it applies to; `None` means all.
+    pub strategies: Option<Vec<String>>,
+}
+
+/// The names of every check, as written in scenario files and reported in results.
+pub const CHECK_NAMES: &[&str] = &[
+    "convergence",
+    "residue",
+    "no_lost_writes",
+    "no_phantoms",
+    "monotonic_versions",
+    "conflict_resolution",
+    "bounds",
+];
 
 /// The convergence check: after the last heal (or the start, if nothing heals), every live
 /// node's state fingerprint is equal within `within`, and stays equal to the end of the run.
@@ -272,30 +318,39 @@ impl Scenario {
             }
             known(&c.strategies, "checks.residue")?;
         }
-        match &self.workload {
-            hearsay_workloads::Workload::SingleRumor(w) => {
-                if let hearsay_workloads::Origin::Node(n) = w.origin
-                    && n.0 >= self.nodes
-                {
-                    return Err(ValidationError::new(
-                        "workload.single_rumor.node",
-                        format!(
-                            "node {} does not exist (the cluster has nodes 0..{})",
-                            n.0, self.nodes
-                        ),
-                    ));
-                }
-                if w.at.as_nanos() >= self.duration.as_nanos() {
-                    return Err(ValidationError::new(
-                        "workload.single_rumor.at",
-                        format!(
-                            "{} is not before the end of the run ({})",
-                            w.at, self.duration
-                        ),
-                    ));
-                }
+        for (j, name) in self.checks.expect_failure.iter().enumerate() {
+            if !CHECK_NAMES.contains(&name.as_str()) {
+                return Err(ValidationError::new(
+                    format!("checks.expect_failure[{j}]"),
+                    format!(
+                        "no check named `{name}` (checks: {})",
+                        CHECK_NAMES.join(", ")
+                    ),
+                ));
             }
         }
+        for (name, scope) in [
+            ("no_lost_writes", &self.checks.no_lost_writes),
+            ("no_phantoms", &self.checks.no_phantoms),
+            ("monotonic_versions", &self.checks.monotonic_versions),
+            ("conflict_resolution", &self.checks.conflict_resolution),
+        ] {
+            if let Some(c) = scope {
+                known(&c.strategies, &format!("checks.{name}"))?;
+            }
+        }
+        if let Some(b) = &self.checks.bounds {
+            known(&b.strategies, "checks.bounds")?;
+            if let Some((p, _)) = b.stable_latency
+                && !(0.0..=100.0).contains(&p)
+            {
+                return Err(ValidationError::new(
+                    "checks.bounds.stable_latency",
+                    format!("the percentile must be within 0..=100, got {p}"),
+                ));
+            }
+        }
+        super::workload_rules::validate_workload(&self.workload, self.nodes, self.duration)?;
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use hearsay_faults::{FaultAction, FaultSchedule, PartitionSpec, TimedFault};
 use hearsay_protocols::anti_entropy::{AntiEntropyConfig, ExchangeMode};
 use hearsay_protocols::rumor::{Removal, RumorConfig};
 use hearsay_protocols::{ConflictRule, NodeId, SimDuration, SimTime};
-use hearsay_workloads::{Origin, SingleRumor, Workload};
+use hearsay_workloads::{SingleRumor, Workload};
 
 /// The most seeds a scenario may run; a typo like `0..1000000000` should be an error, not an
 /// attempt to allocate and run a billion seeds.
@@ -44,8 +44,6 @@ const STRATEGY_KEYS: &[&str] = &["name", "rumor", "anti_entropy"];
 const PROTOCOL_KEYS: &[&str] = &["rumor", "anti_entropy"];
 const RUMOR_KEYS: &[&str] = &["period", "fanout", "k", "removal", "conflict"];
 const ANTI_ENTROPY_KEYS: &[&str] = &["period", "mode", "fanout", "conflict"];
-const WORKLOAD_KEYS: &[&str] = &["single_rumor"];
-const SINGLE_RUMOR_KEYS: &[&str] = &["at", "node", "key", "value"];
 const FAULT_KEYS: &[&str] = &[
     "at",
     "partition",
@@ -147,7 +145,7 @@ pub(super) fn read(root: &Node) -> Result<Draft> {
         "a list of strategies, each with a `name` and one of `rumor` or `anti_entropy`",
     )?)?;
     let workload = match f.get("workload") {
-        Some(n) => workload(n)?,
+        Some(n) => super::schema_workload::workload(n, run_for)?,
         None => Workload::SingleRumor(SingleRumor::default()),
     };
     let (faults, origins) = match f.get("faults") {
@@ -368,43 +366,6 @@ fn anti_entropy(node: &Node, path: &str) -> Result<AntiEntropyConfig> {
     Ok(c)
 }
 
-fn workload(node: &Node) -> Result<Workload> {
-    let f = Fields::new(node, "workload", "the workload", WORKLOAD_KEYS)?;
-    let kind = f.exactly_one(WORKLOAD_KEYS, "workload")?;
-    // Only `single_rumor` exists so far.
-    let path = f.path_of(kind.name);
-    let mut w = SingleRumor::default();
-    if is_empty(kind.value) {
-        return Ok(Workload::SingleRumor(w));
-    }
-    let f = Fields::new(kind.value, &path, "a single rumor", SINGLE_RUMOR_KEYS)?;
-    if let Some(n) = f.get("at") {
-        w.at = SimTime::from_duration(duration(n, &f.path_of("at"))?);
-    }
-    if let Some(n) = f.get("node") {
-        let path = f.path_of("node");
-        w.origin = match &n.value {
-            Value::Str(s) if s == "random" => Origin::Random,
-            Value::Int(_) => Origin::Node(NodeId(integer(n, &path, NODE_OR_RANDOM)?)),
-            other => {
-                return fail(
-                    n.pos,
-                    &path,
-                    format!("expected {NODE_OR_RANDOM}, found {}", other.describe()),
-                );
-            }
-        };
-    }
-    if let Some(n) = f.get("key") {
-        w.key = integer(n, &f.path_of("key"), "a key, a whole number")?;
-    }
-    if let Some(n) = f.get("value") {
-        w.value = integer(n, &f.path_of("value"), "a value, a whole number")?;
-    }
-    Ok(Workload::SingleRumor(w))
-}
-
-const NODE_OR_RANDOM: &str = "a node id (a whole number from 0) or `random`";
 const NODE_ID: &str = "a node id, a whole number from 0";
 const NODE_LIST: &str = "a list of node ids, like [5, 6]";
 
@@ -571,7 +532,12 @@ fn node_list(node: &Node, path: &str, seen: &mut Vec<(u32, Pos)>) -> Result<Vec<
 }
 
 fn checks(node: &Node) -> Result<Checks> {
-    let f = Fields::new(node, "checks", "the checks", CHECK_KEYS)?;
+    let allowed: Vec<&str> = CHECK_KEYS
+        .iter()
+        .chain(super::schema_checks::MORE_CHECK_KEYS)
+        .copied()
+        .collect();
+    let f = Fields::new(node, "checks", "the checks", &allowed)?;
     let mut checks = Checks::default();
     if let Some(n) = f.get("convergence") {
         let c = Fields::new(
@@ -596,6 +562,7 @@ fn checks(node: &Node) -> Result<Checks> {
             strategies: strategy_names(&c)?,
         });
     }
+    super::schema_checks::more_checks(&f, &mut checks)?;
     Ok(checks)
 }
 

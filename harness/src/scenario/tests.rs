@@ -91,7 +91,9 @@ fn quickstart_parses_to_the_documented_values() {
     assert_eq!(a.period, SimDuration::from_secs(1));
     assert_eq!(a.mode, ExchangeMode::PushPull);
 
-    let Workload::SingleRumor(w) = &s.workload;
+    let Workload::SingleRumor(w) = &s.workload else {
+        panic!("expected a single rumor, got {:?}", s.workload)
+    };
     assert_eq!(w.at, SimTime(1_000_000_000));
     assert_eq!(w.origin, Origin::Node(NodeId(0)));
     assert_eq!((w.key, w.value), (1, 1));
@@ -172,7 +174,9 @@ checks:
     let s = parse(&text).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.sample_every, ms(10));
     assert_eq!(s.network.latency, Latency::Constant(ms(5)));
-    let Workload::SingleRumor(w) = &s.workload;
+    let Workload::SingleRumor(w) = &s.workload else {
+        panic!("expected a single rumor, got {:?}", s.workload)
+    };
     assert_eq!(
         (w.at, w.origin, w.key, w.value),
         (SimTime(1_500_000_000), Origin::Random, 7, 9)
