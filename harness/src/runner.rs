@@ -3,11 +3,17 @@
 //! Runs are independent, so they go to all cores (rayon); results come back in scenario order —
 //! strategy by strategy, seed by seed — identical to a sequential run.
 
-use crate::checks::{check_convergence, check_residue, compute_metrics, update_spreads};
+use crate::checks::{
+    HistoryIndex, check_bounds, check_conflict_resolution, check_convergence,
+    check_monotonic_versions, check_no_lost_writes, check_no_phantoms, check_residue,
+    compute_metrics, ramp_results, read_staleness, stable_latencies, stable_percentiles,
+    update_spreads,
+};
 use crate::emulator::{Emulator, EmulatorConfig, RngStreams, RunOutput};
 use crate::scenario::{Protocol, Scenario, StrategySpec};
 use hearsay_protocols::anti_entropy::AntiEntropyNode;
 use hearsay_protocols::rumor::RumorNode;
+use hearsay_protocols::zoo::{BrokenAntiEntropyNode, Bug, FireAndForgetNode};
 use hearsay_protocols::{NodeId, UniformPeers};
 use hearsay_reports::{
     CheckOutcome, FaultWindowRecord, RESULTS_SCHEMA_VERSION, RunResult, ScenarioResult, Verdict,
@@ -52,6 +58,7 @@ pub fn run_scenario_with(scenario: &Scenario, options: RunOptions) -> ScenarioRe
         strategies: scenario.strategies.iter().map(|s| s.name.clone()).collect(),
         seeds: scenario.seeds.clone(),
         runs,
+        expect_failure: scenario.checks.expect_failure.clone(),
     }
 }
 
@@ -87,6 +94,23 @@ pub fn run_one(
             ops,
         )
         .run(),
+        Protocol::Zoo(c) if c.bug == Bug::NoRetryAfterLoss => {
+            let members = scenario.nodes;
+            Emulator::new(
+                config,
+                |_: NodeId| FireAndForgetNode::new(c, members),
+                faults,
+                ops,
+            )
+            .run()
+        }
+        Protocol::Zoo(c) => Emulator::new(
+            config,
+            |_: NodeId| BrokenAntiEntropyNode::new(c, peers),
+            faults,
+            ops,
+        )
+        .run(),
     };
     (judge(scenario, strategy, seed, &output), output)
 }
@@ -99,26 +123,95 @@ pub fn judge(
     output: &RunOutput,
 ) -> RunResult {
     let history = &output.history;
+    let rule = strategy.protocol.conflict_rule();
+    let index = HistoryIndex::new(history);
     let spreads = update_spreads(history);
-    let (metrics, coverage) = compute_metrics(history, &spreads, &scenario.faults, COVERAGE_POINTS);
-    let not_applicable = |name: &str| CheckOutcome {
-        name: name.into(),
-        verdict: Verdict::NotApplicable,
-        detail: format!("not checked for strategy `{}`", strategy.name),
+    let (mut metrics, coverage) =
+        compute_metrics(history, &spreads, &scenario.faults, COVERAGE_POINTS);
+    let writes_ok = history
+        .writes
+        .iter()
+        .filter(|w| w.version.is_some())
+        .count();
+    let ops_ok = writes_ok + history.reads.iter().filter(|r| r.ok).count();
+    metrics.msgs_per_op = (ops_ok > 0).then(|| history.traffic.sent as f64 / ops_ok as f64);
+    let latencies = stable_latencies(&index, rule);
+    metrics.stable_latency = stable_percentiles(&latencies, writes_ok);
+    (metrics.stale_reads, metrics.staleness_mean) = read_staleness(&index, rule);
+    let steps = scenario.workload.ramp_steps();
+    let (ramp, saturation) = if steps.is_empty() {
+        (Vec::new(), None)
+    } else {
+        ramp_results(&index, &latencies, &steps)
     };
+    metrics.saturation_rate = saturation;
+
+    let name = strategy.name.as_str();
+    let not_applicable = |check: &str, why: String| CheckOutcome {
+        name: check.into(),
+        verdict: Verdict::NotApplicable,
+        detail: why,
+    };
+    let scoped_out =
+        |check: &str| not_applicable(check, format!("not checked for strategy `{name}`"));
+    let checks_spec = &scenario.checks;
     let mut checks = Vec::new();
-    if let Some(c) = &scenario.checks.convergence {
-        checks.push(if Scenario::applies(&c.strategies, &strategy.name) {
+    if let Some(c) = &checks_spec.convergence {
+        checks.push(if Scenario::applies(&c.strategies, name) {
             check_convergence(history, &metrics, c.within)
         } else {
-            not_applicable("convergence")
+            scoped_out("convergence")
         });
     }
-    if let Some(c) = &scenario.checks.residue {
-        checks.push(if Scenario::applies(&c.strategies, &strategy.name) {
+    if let Some(c) = &checks_spec.residue {
+        checks.push(if Scenario::applies(&c.strategies, name) {
             check_residue(&spreads, c.max)
         } else {
-            not_applicable("residue")
+            scoped_out("residue")
+        });
+    }
+    if let Some(c) = &checks_spec.no_lost_writes {
+        let applies = match &c.strategies {
+            Some(list) => list.iter().any(|s| s == name),
+            None => strategy.protocol.promises_delivery(),
+        };
+        checks.push(if applies {
+            check_no_lost_writes(&index, rule)
+        } else if c.strategies.is_some() {
+            scoped_out("no_lost_writes")
+        } else {
+            not_applicable(
+                "no_lost_writes",
+                format!("`{name}` does not promise delivery (its residue is reported); name it under `strategies:` to check it anyway"),
+            )
+        });
+    }
+    if let Some(c) = &checks_spec.no_phantoms {
+        checks.push(if Scenario::applies(&c.strategies, name) {
+            check_no_phantoms(&index)
+        } else {
+            scoped_out("no_phantoms")
+        });
+    }
+    if let Some(c) = &checks_spec.monotonic_versions {
+        checks.push(if Scenario::applies(&c.strategies, name) {
+            check_monotonic_versions(&index, rule)
+        } else {
+            scoped_out("monotonic_versions")
+        });
+    }
+    if let Some(c) = &checks_spec.conflict_resolution {
+        checks.push(if Scenario::applies(&c.strategies, name) {
+            check_conflict_resolution(&index, rule)
+        } else {
+            scoped_out("conflict_resolution")
+        });
+    }
+    if let Some(b) = &checks_spec.bounds {
+        checks.push(if Scenario::applies(&b.strategies, name) {
+            check_bounds(b, &metrics, &spreads)
+        } else {
+            scoped_out("bounds")
         });
     }
     let faults = scenario
@@ -144,5 +237,6 @@ pub fn judge(
         faults,
         checks,
         counters: history.counters.clone(),
+        ramp,
     }
 }

@@ -24,6 +24,7 @@ pub mod rumor;
 mod store;
 mod time;
 mod version;
+pub mod zoo;
 
 pub use conflict::{ConflictRule, MergeOutcome};
 pub use message::{ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Message};
@@ -31,6 +32,6 @@ pub use node::{Context, Node, Observation, TimerId};
 pub use node_id::NodeId;
 pub use peer_sampling::{PeerSampler, UniformPeers};
 pub use random::{coin, uniform_below};
-pub use store::VersionedStore;
+pub use store::{VersionedStore, entry_hash};
 pub use time::{ParseDurationError, SimDuration, SimTime};
 pub use version::{Key, Value, Version, Versioned};

@@ -63,12 +63,23 @@ impl VersionedStore {
 
     /// Merges one incoming entry under `rule`.
     pub fn merge(&mut self, key: Key, incoming: Versioned, rule: ConflictRule) -> MergeOutcome {
+        self.merge_with(key, incoming, |a, b| rule.prefers(a, b))
+    }
+
+    /// Merges one incoming entry, replacing the held one when `prefers(incoming, held)`.
+    /// (For protocols whose rule is not a [`ConflictRule`] — including broken ones.)
+    pub fn merge_with(
+        &mut self,
+        key: Key,
+        incoming: Versioned,
+        prefers: impl Fn(crate::Version, crate::Version) -> bool,
+    ) -> MergeOutcome {
         match self.entries.binary_search_by_key(&key, |(k, _)| *k) {
             Ok(i) => {
                 let current = self.entries[i].1;
                 if current.version == incoming.version {
                     MergeOutcome::AlreadyKnown
-                } else if rule.prefers(incoming.version, current.version) {
+                } else if prefers(incoming.version, current.version) {
                     self.fingerprint = self
                         .fingerprint
                         .wrapping_sub(entry_hash(key, &current))
@@ -105,10 +116,10 @@ impl VersionedStore {
     }
 }
 
-/// A strong 64-bit mix of one entry (the finaliser of SplitMix64 over the fields), so that the
+/// A strong 64-bit hash of one entry (the finaliser of SplitMix64 over the fields), so that the
 /// sum over entries does not cancel for structured keys and versions.
 #[inline]
-pub(crate) fn entry_hash(key: Key, v: &Versioned) -> u64 {
+pub fn entry_hash(key: Key, v: &Versioned) -> u64 {
     let mut h = mix(key ^ 0x9E37_79B9_7F4A_7C15);
     h = mix(h ^ v.value);
     h = mix(h ^ v.version.stamp);

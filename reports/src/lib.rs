@@ -11,8 +11,8 @@ mod summary;
 mod table;
 
 pub use model::{
-    CheckOutcome, CoveragePoint, FaultWindowRecord, RunMetrics, RunResult, ScenarioResult,
-    TrafficCounts, Verdict,
+    CheckOutcome, CoveragePoint, FaultWindowRecord, LatencyPercentiles, RampStepResult, RunMetrics,
+    RunResult, ScenarioResult, TrafficCounts, Verdict,
 };
 pub use summary::{CheckTally, Spread, StrategySummary, Unit, summarize};
 pub use table::render_table;

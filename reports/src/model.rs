@@ -85,6 +85,85 @@ pub struct RunMetrics {
     pub convergence: Option<f64>,
     /// Deliveries of entries the receiver already held, as a fraction of all entry deliveries.
     pub redundancy: f64,
+    /// Messages sent per successful client operation.
+    #[serde(default)]
+    pub msgs_per_op: Option<f64>,
+    /// Stable latency: from a write's acknowledgement until every live node holds it (or a
+    /// version that supersedes it), over the writes that got there.
+    #[serde(default)]
+    pub stable_latency: Option<LatencyPercentiles>,
+    /// Fraction of successful reads that returned something older than the newest write
+    /// acknowledged before the read.
+    #[serde(default)]
+    pub stale_reads: Option<f64>,
+    /// Mean age of the stale reads: seconds since the newer write they missed was acknowledged.
+    #[serde(default)]
+    pub staleness_mean: Option<f64>,
+    /// For a rate ramp: the first write rate (per second) at which the gossip channel
+    /// saturated — stable latency more than doubled over the first step, or more than 5% of
+    /// the step's writes never became stable. `None` if it never did, or without a ramp.
+    #[serde(default)]
+    pub saturation_rate: Option<f64>,
+}
+
+/// Percentiles of a latency distribution, in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyPercentiles {
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
+    /// Samples (writes that became stable).
+    pub count: u64,
+    /// Writes that never became stable by the end of the run.
+    pub never: u64,
+}
+
+impl LatencyPercentiles {
+    /// Nearest-rank percentiles of `samples` (seconds); `never` counts the missing ones.
+    pub fn of(samples: &[f64], never: u64) -> Option<Self> {
+        if samples.is_empty() {
+            return None;
+        }
+        let mut v = samples.to_vec();
+        v.sort_by(f64::total_cmp);
+        let at = |p: f64| v[(((p / 100.0) * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+        Some(LatencyPercentiles {
+            p50: at(50.0),
+            p95: at(95.0),
+            p99: at(99.0),
+            max: v[v.len() - 1],
+            count: v.len() as u64,
+            never,
+        })
+    }
+
+    /// The percentile `p` (one of 50, 95, 99, or anything else for the maximum).
+    pub fn get(&self, p: f64) -> f64 {
+        match p {
+            50.0 => self.p50,
+            95.0 => self.p95,
+            99.0 => self.p99,
+            _ => self.max,
+        }
+    }
+}
+
+/// One step of a rate ramp, as measured.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RampStepResult {
+    /// The step's write rate, per second.
+    pub rate: f64,
+    /// Writes issued during the step.
+    pub writes: u64,
+    /// 95th percentile of their stable latency, in seconds.
+    pub p95_stable: Option<f64>,
+    /// How many of them never became stable.
+    pub never_stable: u64,
 }
 
 /// Everything one run of one strategy under one seed produced.
@@ -116,6 +195,9 @@ pub struct RunResult {
     /// Protocol- and fault-specific counts by name (e.g. `mtu-deferred`), summed over the run.
     #[serde(default)]
     pub counters: BTreeMap<String, u64>,
+    /// For a rate-ramp workload: each step's measures.
+    #[serde(default)]
+    pub ramp: Vec<RampStepResult>,
 }
 
 impl RunResult {
@@ -145,12 +227,47 @@ pub struct ScenarioResult {
     pub seeds: Vec<u64>,
     /// Every run, grouped by strategy in scenario order, then by seed.
     pub runs: Vec<RunResult>,
+    /// Checks the scenario declares it must fail (the bug zoo).
+    #[serde(default)]
+    pub expect_failure: Vec<String>,
 }
 
 impl ScenarioResult {
     /// True if every check of every run held.
     pub fn passed(&self) -> bool {
         self.runs.iter().all(RunResult::passed)
+    }
+
+    /// Whether the outcome is what the scenario declared: every check it expects to fail failed
+    /// in at least one run (the bug was caught), and no other check failed. `Err` says why not.
+    /// Without declared failures this is the same as [`ScenarioResult::passed`].
+    pub fn meets_expectations(&self) -> Result<(), String> {
+        for expected in &self.expect_failure {
+            let caught = self.runs.iter().any(|r| {
+                r.checks
+                    .iter()
+                    .any(|c| &c.name == expected && c.verdict == Verdict::Fail)
+            });
+            if !caught {
+                return Err(format!(
+                    "expected check `{expected}` to fail, but it held in all {} runs: the bug is no longer caught",
+                    self.runs.len()
+                ));
+            }
+        }
+        for r in &self.runs {
+            if let Some(c) = r
+                .checks
+                .iter()
+                .find(|c| c.verdict == Verdict::Fail && !self.expect_failure.contains(&c.name))
+            {
+                return Err(format!(
+                    "{} seed {}: check `{}` failed unexpectedly: {}",
+                    r.strategy, r.seed, c.name, c.detail
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The runs of one strategy, in seed order.

@@ -322,6 +322,7 @@ pub(crate) mod tests {
                 })
                 .collect(),
             counters: Default::default(),
+            ramp: Vec::new(),
         }
     }
 
@@ -339,6 +340,7 @@ pub(crate) mod tests {
             t_last: t_avg.map(|t| t * 2.0),
             convergence,
             redundancy: 0.5,
+            ..RunMetrics::default()
         }
     }
 
@@ -356,6 +358,7 @@ pub(crate) mod tests {
             strategies,
             seeds: seeds.to_vec(),
             runs,
+            expect_failure: Vec::new(),
         }
     }
 

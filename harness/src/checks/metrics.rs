@@ -124,6 +124,7 @@ pub fn compute_metrics(
         t_last,
         convergence,
         redundancy,
+        ..RunMetrics::default()
     };
     let coverage = spreads
         .first()

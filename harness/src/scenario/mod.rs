@@ -11,6 +11,7 @@ mod reading;
 mod schema;
 mod schema_checks;
 mod schema_workload;
+mod schema_zoo;
 mod source_map;
 mod tree;
 mod workload_rules;

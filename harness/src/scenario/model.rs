@@ -1,9 +1,10 @@
 //! The validated scenario model shared by the YAML loader, the builder and the runner.
 
 use hearsay_faults::FaultSchedule;
-use hearsay_protocols::SimDuration;
 use hearsay_protocols::anti_entropy::AntiEntropyConfig;
 use hearsay_protocols::rumor::RumorConfig;
+use hearsay_protocols::zoo::ZooConfig;
+use hearsay_protocols::{ConflictRule, SimDuration};
 use hearsay_workloads::Workload;
 use serde::Serialize;
 
@@ -97,9 +98,30 @@ pub enum Protocol {
     Rumor(RumorConfig),
     /// Anti-entropy (SI) with full-state exchange.
     AntiEntropy(AntiEntropyConfig),
+    /// A deliberately broken protocol from the bug zoo, for testing the checkers.
+    Zoo(ZooConfig),
 }
 
 impl Protocol {
+    /// The conflict rule its nodes apply.
+    pub fn conflict_rule(&self) -> ConflictRule {
+        match self {
+            Protocol::Rumor(c) => c.conflict,
+            Protocol::AntiEntropy(c) => c.conflict,
+            Protocol::Zoo(c) => c.conflict,
+        }
+    }
+
+    /// Whether the strategy promises that every update reaches every live node (anti-entropy
+    /// does; rumor mongering alone leaves a residue by design). `no_lost_writes` applies by
+    /// default only to strategies that promise delivery.
+    pub fn promises_delivery(&self) -> bool {
+        match self {
+            Protocol::Rumor(_) => false,
+            Protocol::AntiEntropy(_) | Protocol::Zoo(_) => true,
+        }
+    }
+
     /// A short description of the protocol family and its key parameters.
     pub fn describe(&self) -> String {
         match self {
@@ -110,6 +132,7 @@ impl Protocol {
             Protocol::AntiEntropy(c) => {
                 format!("anti-entropy {:?} full-state every {}", c.mode, c.period)
             }
+            Protocol::Zoo(c) => format!("BROKEN ON PURPOSE: {} every {}", c.bug.name(), c.period),
         }
     }
 }
@@ -278,6 +301,7 @@ impl Scenario {
                     }
                     (c.period, "period")
                 }
+                Protocol::Zoo(c) => (c.period, "period"),
                 Protocol::AntiEntropy(c) => {
                     if c.fanout == 0 {
                         return Err(ValidationError::new(

@@ -40,8 +40,8 @@ const TOP_KEYS: &[&str] = &[
 ];
 const NETWORK_KEYS: &[&str] = &["latency", "loss"];
 const LATENCY_KEYS: &[&str] = &["constant", "uniform"];
-const STRATEGY_KEYS: &[&str] = &["name", "rumor", "anti_entropy"];
-const PROTOCOL_KEYS: &[&str] = &["rumor", "anti_entropy"];
+const STRATEGY_KEYS: &[&str] = &["name", "rumor", "anti_entropy", "zoo"];
+const PROTOCOL_KEYS: &[&str] = &["rumor", "anti_entropy", "zoo"];
 const RUMOR_KEYS: &[&str] = &["period", "fanout", "k", "removal", "conflict"];
 const ANTI_ENTROPY_KEYS: &[&str] = &["period", "mode", "fanout", "conflict"];
 const FAULT_KEYS: &[&str] = &[
@@ -296,10 +296,10 @@ fn strategy(node: &Node, path: &str) -> Result<StrategySpec> {
     let name = string(f.required("name", NAME)?, &f.path_of("name"), NAME)?;
     let proto = f.exactly_one(PROTOCOL_KEYS, "protocol")?;
     let path = f.path_of(proto.name);
-    let protocol = if proto.name == "rumor" {
-        Protocol::Rumor(rumor(proto.value, &path)?)
-    } else {
-        Protocol::AntiEntropy(anti_entropy(proto.value, &path)?)
+    let protocol = match proto.name {
+        "rumor" => Protocol::Rumor(rumor(proto.value, &path)?),
+        "zoo" => Protocol::Zoo(super::schema_zoo::zoo(proto.value, &path)?),
+        _ => Protocol::AntiEntropy(anti_entropy(proto.value, &path)?),
     };
     Ok(StrategySpec { name, protocol })
 }

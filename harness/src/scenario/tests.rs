@@ -297,7 +297,7 @@ fn an_unknown_key_inside_a_strategy_is_named_with_the_allowed_ones() {
     assert_eq!(
         e,
         "s.yaml:10:5: strategies[1]: unknown key `mode` in a strategy; expected one of \
-         `name`, `rumor`, `anti_entropy`"
+         `name`, `rumor`, `anti_entropy`, `zoo`"
     );
 }
 
@@ -478,7 +478,7 @@ fn a_strategy_needs_exactly_one_protocol() {
     assert_eq!(
         error(&BASE.replace("    anti_entropy: {}\n", "")),
         "s.yaml:9:5: strategies[1]: no protocol given: expected exactly one of `rumor`, \
-         `anti_entropy`"
+         `anti_entropy`, `zoo`"
     );
     assert_error(
         &BASE.replace(

@@ -1,0 +1,90 @@
+//! Indexes over a history that several checkers share: who learned what when, who lost state
+//! when, which writes are durable, and what each live node holds at the end.
+
+use crate::history::{History, LearnedRecord, NodeEventKind, WriteRecord};
+use hearsay_protocols::{ConflictRule, Key, NodeId, SimTime, Version};
+use std::collections::BTreeMap;
+
+/// Whether a node holding `held` has (or has superseded) `wanted` under `rule`.
+pub fn covers(rule: ConflictRule, held: Version, wanted: Version) -> bool {
+    held == wanted || rule.prefers(held, wanted)
+}
+
+/// Precomputed lookups over one history.
+pub struct HistoryIndex<'h> {
+    /// The history.
+    pub history: &'h History,
+    /// Learned records by `(key, version)`.
+    pub learned_by_version: BTreeMap<(Key, Version), Vec<&'h LearnedRecord>>,
+    /// Times each node lost its state (crash with a wiped disk).
+    pub wipes: BTreeMap<NodeId, Vec<SimTime>>,
+    /// Live nodes at the end, in id order.
+    pub live: Vec<NodeId>,
+}
+
+impl<'h> HistoryIndex<'h> {
+    /// Builds the indexes.
+    pub fn new(history: &'h History) -> Self {
+        let mut learned_by_version: BTreeMap<(Key, Version), Vec<&LearnedRecord>> = BTreeMap::new();
+        for l in &history.learned {
+            learned_by_version
+                .entry((l.key, l.version))
+                .or_default()
+                .push(l);
+        }
+        let mut wipes: BTreeMap<NodeId, Vec<SimTime>> = BTreeMap::new();
+        for e in &history.node_events {
+            if let NodeEventKind::Crash { lose_state: true } = e.kind {
+                wipes.entry(e.node).or_default().push(e.at);
+            }
+        }
+        let live = history
+            .alive_at_end
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a)
+            .map(|(i, _)| NodeId(i as u32))
+            .collect();
+        HistoryIndex {
+            history,
+            learned_by_version,
+            wipes,
+            live,
+        }
+    }
+
+    /// True if `node` lost its state at some time after `t`.
+    pub fn wiped_after(&self, node: NodeId, t: SimTime) -> bool {
+        self.wipes
+            .get(&node)
+            .is_some_and(|w| w.iter().any(|&at| at >= t))
+    }
+
+    /// A node that held `write` and never lost its state afterwards, if any: the write is then
+    /// durable and must not be lost.
+    pub fn durable_holder(&self, write: &WriteRecord) -> Option<(NodeId, SimTime)> {
+        let version = write.version?;
+        self.learned_by_version
+            .get(&(write.key, version))?
+            .iter()
+            .find(|l| !self.wiped_after(l.node, l.at))
+            .map(|l| (l.node, l.at))
+    }
+
+    /// The version `node` holds for `key` at the end: `Ok(None)` if it holds nothing,
+    /// `Err(())` if its final state was not kept (too many distinct states).
+    pub fn final_version(&self, node: NodeId, key: Key) -> Result<Option<(Version, u64)>, ()> {
+        let state = self.history.final_state_of(node).ok_or(())?;
+        Ok(state.get(key).map(|v| (v.version, v.value)))
+    }
+}
+
+/// A short list of nodes for evidence: `n1, n4, n9 and 12 more`.
+pub fn some_nodes(nodes: &[NodeId]) -> String {
+    let shown: Vec<String> = nodes.iter().take(6).map(|n| n.to_string()).collect();
+    match nodes.len() {
+        0 => "none".into(),
+        n if n <= 6 => shown.join(", "),
+        n => format!("{} and {} more", shown.join(", "), n - 6),
+    }
+}

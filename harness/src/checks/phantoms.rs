@@ -1,0 +1,62 @@
+//! The no-phantoms check: no node ever holds a value that no client wrote under that version.
+
+use super::index::HistoryIndex;
+use hearsay_protocols::{Key, Value, Version};
+use hearsay_reports::{CheckOutcome, Verdict};
+use std::collections::BTreeMap;
+
+/// Judges every value any node learned and every value held at the end.
+pub fn check_no_phantoms(index: &HistoryIndex<'_>) -> CheckOutcome {
+    let written: BTreeMap<(Key, Version), Value> = index
+        .history
+        .writes
+        .iter()
+        .filter_map(|w| w.version.map(|v| ((w.key, v), w.value)))
+        .collect();
+    let mut phantoms = 0usize;
+    let mut first = None;
+    for l in &index.history.learned {
+        let ok = written.get(&(l.key, l.version)) == Some(&l.value);
+        if !ok {
+            phantoms += 1;
+            first.get_or_insert_with(|| {
+                let what = match written.get(&(l.key, l.version)) {
+                    Some(v) => format!("the write under that version wrote {v}"),
+                    None => "no client write has that version".to_string(),
+                };
+                format!(
+                    "{} came to hold key {} = {} under version {} at {}, but {what}",
+                    l.node, l.key, l.value, l.version, l.at
+                )
+            });
+        }
+    }
+    for s in &index.history.final_states {
+        for (key, v) in &s.entries {
+            if written.get(&(*key, v.version)) != Some(&v.value) {
+                phantoms += 1;
+                first.get_or_insert_with(|| {
+                    format!("{} nodes end holding key {key} = {} under version {}, which no client wrote", s.nodes, v.value, v.version)
+                });
+            }
+        }
+    }
+    let (verdict, detail) = match first {
+        None => (
+            Verdict::Pass,
+            format!(
+                "all {} learned values were written by clients",
+                index.history.learned.len()
+            ),
+        ),
+        Some(first) => (
+            Verdict::Fail,
+            format!("{phantoms} phantom values; first: {first}"),
+        ),
+    };
+    CheckOutcome {
+        name: "no_phantoms".into(),
+        verdict,
+        detail,
+    }
+}

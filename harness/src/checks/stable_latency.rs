@@ -1,0 +1,111 @@
+//! Stable latency — from a write's acknowledgement until every live node holds it, or a version
+//! that supersedes it — and, for a rate ramp, the rate at which it takes off (saturation).
+
+use super::index::{HistoryIndex, covers};
+use hearsay_protocols::{ConflictRule, SimTime, Version};
+use hearsay_reports::{LatencyPercentiles, RampStepResult};
+use hearsay_workloads::RampStep;
+
+/// For every write (aligned with `history.writes`): seconds until it was stable, or `None` if
+/// it failed or never became stable.
+pub fn stable_latencies(index: &HistoryIndex<'_>, rule: ConflictRule) -> Vec<Option<f64>> {
+    let history = index.history;
+    // Learned records grouped by (key, node), each group in time order: a node's versions of a
+    // key only move forward, so the first record covering a write is found by bisection.
+    let mut order: Vec<u32> = (0..history.learned.len() as u32).collect();
+    order.sort_by_key(|&i| {
+        let l = &history.learned[i as usize];
+        (l.key, l.node, l.at, i)
+    });
+    let live_count = index.live.len();
+    history
+        .writes
+        .iter()
+        .map(|w| {
+            let version = w.version?;
+            let start = order.partition_point(|&i| history.learned[i as usize].key < w.key);
+            let end = order.partition_point(|&i| history.learned[i as usize].key <= w.key);
+            let group = &order[start..end];
+            let mut covered = 0usize;
+            let mut latest = w.at;
+            let mut g = 0;
+            while g < group.len() {
+                let node = history.learned[group[g] as usize].node;
+                let run_end =
+                    g + group[g..].partition_point(|&i| history.learned[i as usize].node == node);
+                if history
+                    .alive_at_end
+                    .get(node.index())
+                    .copied()
+                    .unwrap_or(false)
+                {
+                    let run = &group[g..run_end];
+                    let first = run.partition_point(|&i| {
+                        !covers_at(history.learned[i as usize].version, version, rule)
+                    });
+                    if let Some(&i) = run.get(first) {
+                        covered += 1;
+                        latest = latest.max(history.learned[i as usize].at);
+                    }
+                }
+                g = run_end;
+            }
+            (covered == live_count && live_count > 0)
+                .then(|| latest.saturating_since(w.at).as_secs_f64())
+        })
+        .collect()
+}
+
+fn covers_at(held: Version, wanted: Version, rule: ConflictRule) -> bool {
+    covers(rule, held, wanted)
+}
+
+/// Percentiles over the writes that became stable.
+pub fn stable_percentiles(
+    latencies: &[Option<f64>],
+    writes_ok: usize,
+) -> Option<LatencyPercentiles> {
+    let samples: Vec<f64> = latencies.iter().flatten().copied().collect();
+    LatencyPercentiles::of(&samples, (writes_ok - samples.len()) as u64)
+}
+
+/// Each ramp step's stable-latency p95 and unstable writes, and the saturation rate.
+pub fn ramp_results(
+    index: &HistoryIndex<'_>,
+    latencies: &[Option<f64>],
+    steps: &[RampStep],
+) -> (Vec<RampStepResult>, Option<f64>) {
+    let writes = &index.history.writes;
+    let results: Vec<RampStepResult> = steps
+        .iter()
+        .map(|s| {
+            let in_step = |at: SimTime| at >= s.start && at < s.end;
+            let mut samples = Vec::new();
+            let (mut count, mut never) = (0u64, 0u64);
+            for (w, l) in writes.iter().zip(latencies) {
+                if w.version.is_none() || !in_step(w.at) {
+                    continue;
+                }
+                count += 1;
+                match l {
+                    Some(x) => samples.push(*x),
+                    None => never += 1,
+                }
+            }
+            let p95 = LatencyPercentiles::of(&samples, never).map(|p| p.p95);
+            RampStepResult {
+                rate: s.rate.per_sec(),
+                writes: count,
+                p95_stable: p95,
+                never_stable: never,
+            }
+        })
+        .collect();
+    let baseline = results.first().and_then(|r| r.p95_stable);
+    let knee = results.iter().find(|r| {
+        let unstable = r.writes > 0 && r.never_stable as f64 > 0.05 * r.writes as f64;
+        let slow = matches!((baseline, r.p95_stable), (Some(b), Some(p)) if p > 2.0 * b);
+        unstable || slow
+    });
+    (results.clone(), knee.map(|r| r.rate))
+}
