@@ -183,3 +183,20 @@ fn a_missing_file_and_bad_flags_are_usage_errors() {
         .stderr(predicate::str::contains("empty"));
     hearsay().arg("frobnicate").assert().code(2);
 }
+
+#[test]
+fn a_bug_zoo_scenario_exits_1_with_its_evidence_and_a_rerun_command() {
+    let zoo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/zoo/no-retry-after-loss.yaml");
+    hearsay()
+        .arg("run")
+        .arg(&zoo)
+        .args(["--seed", "2"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("FAIL buggy seed 2: no_lost_writes")
+                .and(predicate::str::contains("is missing on")),
+        )
+        .stderr(predicate::str::contains("--seed 2"));
+}

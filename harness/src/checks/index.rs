@@ -10,6 +10,10 @@ pub fn covers(rule: ConflictRule, held: Version, wanted: Version) -> bool {
     held == wanted || rule.prefers(held, wanted)
 }
 
+/// A node's final state is not in the history: more distinct states existed than were kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateNotKept;
+
 /// Precomputed lookups over one history.
 pub struct HistoryIndex<'h> {
     /// The history.
@@ -71,10 +75,14 @@ impl<'h> HistoryIndex<'h> {
             .map(|l| (l.node, l.at))
     }
 
-    /// The version `node` holds for `key` at the end: `Ok(None)` if it holds nothing,
-    /// `Err(())` if its final state was not kept (too many distinct states).
-    pub fn final_version(&self, node: NodeId, key: Key) -> Result<Option<(Version, u64)>, ()> {
-        let state = self.history.final_state_of(node).ok_or(())?;
+    /// The version and value `node` holds for `key` at the end: `Ok(None)` if it holds nothing,
+    /// `Err(StateNotKept)` if its final state was not kept (too many distinct states).
+    pub fn final_version(
+        &self,
+        node: NodeId,
+        key: Key,
+    ) -> Result<Option<(Version, u64)>, StateNotKept> {
+        let state = self.history.final_state_of(node).ok_or(StateNotKept)?;
         Ok(state.get(key).map(|v| (v.version, v.value)))
     }
 }

@@ -23,7 +23,7 @@ pub fn check_no_lost_writes(index: &HistoryIndex<'_>, rule: ConflictRule) -> Che
             .filter(|&n| match index.final_version(n, w.key) {
                 Ok(Some((held, _))) => !covers(rule, held, version),
                 Ok(None) => true,
-                Err(()) => false,
+                Err(_) => false,
             })
             .collect();
         if !missing.is_empty() {

@@ -109,3 +109,55 @@ pub fn ramp_results(
     });
     (results.clone(), knee.map(|r| r.rate))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{History, WriteRecord};
+    use hearsay_protocols::{NodeId, SimDuration};
+    use hearsay_workloads::Rate;
+
+    fn at_ms(ms: u64) -> SimTime {
+        SimTime::from_duration(SimDuration::from_millis(ms))
+    }
+
+    /// Three steps of one write each second; stable latency 0.1 s, then 0.15 s, then 0.5 s: the
+    /// third step more than doubles the first, so it is where the channel saturated.
+    #[test]
+    fn the_knee_is_the_first_step_whose_latency_doubles_or_whose_writes_never_settle() {
+        let version = Version {
+            stamp: 1,
+            writer: NodeId(0),
+        };
+        let mut history = History::default();
+        let mut latencies = Vec::new();
+        for (i, l) in [(0, 0.1), (1, 0.1), (2, 0.15), (3, 0.15), (4, 0.5), (5, 0.6)] {
+            history.writes.push(WriteRecord {
+                at: at_ms(i * 1000),
+                node: NodeId(0),
+                key: 1,
+                value: i,
+                version: Some(version),
+            });
+            latencies.push(Some(l));
+        }
+        let steps: Vec<RampStep> = (0..3)
+            .map(|i| RampStep {
+                start: at_ms(i * 2000),
+                end: at_ms(i * 2000 + 2000),
+                rate: Rate(10.0 * (i + 1) as f64),
+            })
+            .collect();
+        let index = HistoryIndex::new(&history);
+        let (results, knee) = ramp_results(&index, &latencies, &steps);
+        assert_eq!(
+            results.iter().map(|r| r.writes).collect::<Vec<_>>(),
+            vec![2, 2, 2]
+        );
+        assert_eq!(knee, Some(30.0));
+        // Writes that never settle count as saturation too.
+        latencies[3] = None;
+        let (_, knee) = ramp_results(&index, &latencies, &steps);
+        assert_eq!(knee, Some(20.0));
+    }
+}

@@ -26,3 +26,6 @@ pub use model::{
     Protocol, ResidueCheck, Scenario, ScopedCheck, StrategySpec, ValidationError,
 };
 pub use yaml::{LoadError, load_scenario, parse_scenario};
+
+#[cfg(test)]
+mod workload_tests;

@@ -38,6 +38,8 @@ pub enum ZooMessage {
         /// One hash per bucket.
         buckets: [u64; BUCKETS],
     },
+    /// "Send me your whole state; I will adopt it" (a node that believes it is stale).
+    ResyncRequest,
     /// Entries of the buckets that differ; `want` asks for the peer's entries of those buckets.
     Buckets {
         /// Entries in key order.
@@ -55,6 +57,7 @@ impl Message for ZooMessage {
                     2 + entries.len() * ENTRY_WIRE_BYTES
                 }
                 ZooMessage::Digest { .. } => BUCKETS * 8,
+                ZooMessage::ResyncRequest => 0,
                 ZooMessage::Buckets { entries, .. } => 6 + entries.len() * ENTRY_WIRE_BYTES,
             }
     }
@@ -64,6 +67,7 @@ impl Message for ZooMessage {
             ZooMessage::State { .. } => "zoo-state",
             ZooMessage::Reply { .. } => "zoo-reply",
             ZooMessage::Digest { .. } => "zoo-digest",
+            ZooMessage::ResyncRequest => "zoo-resync",
             ZooMessage::Buckets { .. } => "zoo-buckets",
         }
     }
@@ -132,6 +136,10 @@ impl<S: PeerSampler> BrokenAntiEntropyNode<S> {
         }
     }
 
+    fn believes_stale(&self) -> bool {
+        self.unanswered >= RESYNC_AFTER
+    }
+
     fn full_state(&self) -> Entries {
         Entries::from_slice(self.store.entries())
     }
@@ -170,7 +178,8 @@ impl<S: PeerSampler> Node for BrokenAntiEntropyNode<S> {
         let first = SimDuration(1 + uniform_below(ctx.rng(), period));
         ctx.set_timer(first, TICK);
         if self.config.bug == Bug::LosesAckedWritesOnRestart {
-            ctx.set_timer(self.config.period, FLUSH);
+            let first = SimDuration(1 + uniform_below(ctx.rng(), period));
+            ctx.set_timer(first, FLUSH);
         }
     }
 
@@ -191,6 +200,7 @@ impl<S: PeerSampler> Node for BrokenAntiEntropyNode<S> {
             Bug::MerkleSkipsLastBucket => ZooMessage::Digest {
                 buckets: self.digest(),
             },
+            Bug::ForgetsPartitionWrites if self.believes_stale() => ZooMessage::ResyncRequest,
             _ => ZooMessage::State {
                 entries: self.full_state(),
             },
@@ -202,6 +212,17 @@ impl<S: PeerSampler> Node for BrokenAntiEntropyNode<S> {
         match msg {
             ZooMessage::State { entries } => {
                 self.merge_all(ctx, &entries);
+                // A node that believes it is stale does not serve its state until it resyncs.
+                if !(self.config.bug == Bug::ForgetsPartitionWrites && self.believes_stale()) {
+                    ctx.send(
+                        from,
+                        ZooMessage::Reply {
+                            entries: self.full_state(),
+                        },
+                    );
+                }
+            }
+            ZooMessage::ResyncRequest => {
                 ctx.send(
                     from,
                     ZooMessage::Reply {
@@ -217,8 +238,7 @@ impl<S: PeerSampler> Node for BrokenAntiEntropyNode<S> {
                         v.value = v.value.wrapping_add(1);
                     }
                 }
-                if self.config.bug == Bug::ForgetsPartitionWrites && self.unanswered >= RESYNC_AFTER
-                {
+                if self.config.bug == Bug::ForgetsPartitionWrites && self.believes_stale() {
                     // BUG: after several unanswered exchanges the node assumes *it* is the stale
                     // one and adopts the peer's state wholesale, dropping whatever was written
                     // locally while it was cut off.
