@@ -2,10 +2,12 @@
 //!
 //! A binary heap over every pending event is the simple choice, but at 10^5–10^6 nodes its cache
 //! misses dominate the run (DESIGN.md measures 0.74 M deliveries/s at 10^6 nodes against 38 M/s
-//! for a wheel). Here events go into buckets of `2^shift` nanoseconds; only the bucket being
-//! drained is kept as a small heap, so order within a bucket is exact, and events further ahead
-//! than the wheel spans wait in an overflow heap until the wheel reaches them. Ties at the same
-//! time pop in the order they were pushed (the sequence number), which makes the order total.
+//! for a wheel). Here events go into buckets of `2^shift` nanoseconds. When the wheel reaches a
+//! bucket it is sorted once and drained from its end; the rare event pushed into the bucket
+//! being drained (a delay shorter than the bucket) goes to a small side heap, and each pop takes
+//! the earlier of the two, so order within a bucket is exact. Events further ahead than the
+//! wheel spans wait in an overflow heap until the wheel reaches them. Ties at the same time pop
+//! in the order they were pushed (the sequence number), which makes the order total.
 
 use hearsay_protocols::SimTime;
 use std::cmp::{Ordering, Reverse};
@@ -39,7 +41,10 @@ pub struct EventQueue<E> {
     shift: u32,
     mask: u64,
     wheel: Vec<Vec<Entry<E>>>,
-    current: BinaryHeap<Reverse<Entry<E>>>,
+    /// The bucket being drained, sorted latest first so the next event is at the end.
+    current: Vec<Entry<E>>,
+    /// Events pushed into the bucket being drained after it was sorted.
+    late: BinaryHeap<Reverse<Entry<E>>>,
     /// The bucket being drained (absolute index: time >> shift).
     cursor: u64,
     overflow: BinaryHeap<Reverse<Entry<E>>>,
@@ -56,7 +61,8 @@ impl<E> EventQueue<E> {
             shift,
             mask: (size as u64) - 1,
             wheel: (0..size).map(|_| Vec::new()).collect(),
-            current: BinaryHeap::new(),
+            current: Vec::new(),
+            late: BinaryHeap::new(),
             cursor: 0,
             overflow: BinaryHeap::new(),
             in_wheel: 0,
@@ -94,7 +100,7 @@ impl<E> EventQueue<E> {
         self.len += 1;
         let bucket = time >> self.shift;
         if bucket <= self.cursor {
-            self.current.push(Reverse(entry));
+            self.late.push(Reverse(entry));
         } else if bucket - self.cursor <= self.mask {
             self.wheel[(bucket & self.mask) as usize].push(entry);
             self.in_wheel += 1;
@@ -106,21 +112,35 @@ impl<E> EventQueue<E> {
     /// The time of the next event, without removing it.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.fill_current();
-        self.current.peek().map(|Reverse(e)| SimTime(e.time))
+        let sorted = self.current.last().map(|e| (e.time, e.seq));
+        let late = self.late.peek().map(|Reverse(e)| (e.time, e.seq));
+        match (sorted, late) {
+            (Some(a), Some(b)) => Some(SimTime(a.min(b).0)),
+            (a, b) => a.or(b).map(|(t, _)| SimTime(t)),
+        }
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.fill_current();
-        let Reverse(e) = self.current.pop()?;
+        let take_late = match (self.current.last(), self.late.peek()) {
+            (Some(a), Some(Reverse(b))) => (b.time, b.seq) < (a.time, a.seq),
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        let e = if take_late {
+            self.late.pop()?.0
+        } else {
+            self.current.pop()?
+        };
         self.len -= 1;
         Some((SimTime(e.time), e.event))
     }
 
     /// Advances the cursor until the current bucket holds something (or nothing is left).
     fn fill_current(&mut self) {
-        while self.current.is_empty() && self.len > 0 {
+        while self.current.is_empty() && self.late.is_empty() && self.len > 0 {
             if self.in_wheel == 0 {
                 // Nothing within the wheel's span: jump straight to the overflow's earliest.
                 let Some(Reverse(first)) = self.overflow.peek() else {
@@ -131,12 +151,10 @@ impl<E> EventQueue<E> {
                 self.cursor += 1;
             }
             let slot = (self.cursor & self.mask) as usize;
-            let bucket = std::mem::take(&mut self.wheel[slot]);
-            self.in_wheel -= bucket.len();
-            let mut bucket = bucket;
-            self.current.extend(bucket.drain(..).map(Reverse));
-            // Hand the emptied allocation back so the wheel stops allocating once warm.
-            self.wheel[slot] = bucket;
+            // Swap the bucket's allocation with the drained `current` one, so neither the wheel
+            // nor the current bucket allocates once warm.
+            std::mem::swap(&mut self.current, &mut self.wheel[slot]);
+            self.in_wheel -= self.current.len();
             // Overflow events that now fall within the wheel's span move in.
             while let Some(Reverse(first)) = self.overflow.peek() {
                 let b = first.time >> self.shift;
@@ -145,12 +163,14 @@ impl<E> EventQueue<E> {
                 }
                 let Reverse(e) = self.overflow.pop().expect("peeked");
                 if b == self.cursor {
-                    self.current.push(Reverse(e));
+                    self.current.push(e);
                 } else {
                     self.wheel[(b & self.mask) as usize].push(e);
                     self.in_wheel += 1;
                 }
             }
+            self.current
+                .sort_unstable_by_key(|e| Reverse((e.time, e.seq)));
         }
     }
 }

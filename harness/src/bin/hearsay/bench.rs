@@ -20,8 +20,12 @@ pub(crate) fn bench(
     }
     let period = SimDuration::from_millis(200);
     let proto = match protocol {
+        // The steady state of DESIGN.md: every node pushes to 3 peers every 200 ms, and each
+        // delivery merges one version.
         BenchProtocol::AntiEntropy => Protocol::AntiEntropy(AntiEntropyConfig {
             period,
+            fanout: 3,
+            mode: hearsay_protocols::anti_entropy::ExchangeMode::Push,
             ..Default::default()
         }),
         BenchProtocol::Rumor => Protocol::Rumor(RumorConfig {
