@@ -45,6 +45,8 @@ pub struct EventQueue<E> {
     current: Vec<Entry<E>>,
     /// Events pushed into the bucket being drained after it was sorted.
     late: BinaryHeap<Reverse<Entry<E>>>,
+    /// Emptied bucket allocations, reused for the next slot that fills.
+    spare: Vec<Vec<Entry<E>>>,
     /// The bucket being drained (absolute index: time >> shift).
     cursor: u64,
     overflow: BinaryHeap<Reverse<Entry<E>>>,
@@ -63,6 +65,7 @@ impl<E> EventQueue<E> {
             wheel: (0..size).map(|_| Vec::new()).collect(),
             current: Vec::new(),
             late: BinaryHeap::new(),
+            spare: Vec::new(),
             cursor: 0,
             overflow: BinaryHeap::new(),
             in_wheel: 0,
@@ -102,7 +105,13 @@ impl<E> EventQueue<E> {
         if bucket <= self.cursor {
             self.late.push(Reverse(entry));
         } else if bucket - self.cursor <= self.mask {
-            self.wheel[(bucket & self.mask) as usize].push(entry);
+            let slot = &mut self.wheel[(bucket & self.mask) as usize];
+            if slot.capacity() == 0
+                && let Some(spare) = self.spare.pop()
+            {
+                *slot = spare;
+            }
+            slot.push(entry);
             self.in_wheel += 1;
         } else {
             self.overflow.push(Reverse(entry));
@@ -151,9 +160,14 @@ impl<E> EventQueue<E> {
                 self.cursor += 1;
             }
             let slot = (self.cursor & self.mask) as usize;
-            // Swap the bucket's allocation with the drained `current` one, so neither the wheel
-            // nor the current bucket allocates once warm.
-            std::mem::swap(&mut self.current, &mut self.wheel[slot]);
+            // The drained bucket's allocation goes to a pool that refills empty wheel slots:
+            // memory then follows the events actually pending, not every slot's high-water mark
+            // (which at 10^6 nodes would be gigabytes), and the wheel stops allocating once warm.
+            let drained =
+                std::mem::replace(&mut self.current, std::mem::take(&mut self.wheel[slot]));
+            if drained.capacity() > 0 {
+                self.spare.push(drained);
+            }
             self.in_wheel -= self.current.len();
             // Overflow events that now fall within the wheel's span move in.
             while let Some(Reverse(first)) = self.overflow.peek() {
