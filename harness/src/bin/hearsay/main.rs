@@ -49,32 +49,16 @@ enum Command {
         sequential: bool,
     },
     /// Measure the emulator's speed: delivered messages per second of wall time.
-    #[command(after_help = "Example:\n  hearsay bench --nodes 100000 --duration 5s")]
-    Bench {
-        /// Cluster size.
-        #[arg(long, default_value_t = 10_000)]
-        nodes: u32,
-        /// Simulated time to run.
-        #[arg(long, default_value = "5s", value_parser = parse_duration)]
-        duration: SimDuration,
-        /// Which protocol drives the traffic.
-        #[arg(long, value_enum, default_value_t = BenchProtocol::AntiEntropy)]
-        protocol: BenchProtocol,
-    },
+    #[command(
+        after_help = "Examples:\n  hearsay bench                      # the full suite, 10^3..10^6 nodes (a few minutes)\n  hearsay bench --quick              # seconds; exits 1 below the throughput floor (for CI)\n  hearsay bench --case steady --nodes 100000 --duration 2s"
+    )]
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
     Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum BenchProtocol {
-    /// Push-pull anti-entropy, every node every 200 ms: steady traffic.
-    AntiEntropy,
-    /// One rumor, push, feedback + counter k = 2.
-    Rumor,
 }
 
 fn parse_seed_range(s: &str) -> Result<std::ops::Range<u64>, String> {
@@ -95,7 +79,7 @@ fn parse_seed_range(s: &str) -> Result<std::ops::Range<u64>, String> {
     Ok(a..b)
 }
 
-fn parse_duration(s: &str) -> Result<SimDuration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<SimDuration, String> {
     s.parse()
         .map_err(|e: hearsay_protocols::ParseDurationError| e.to_string())
 }
@@ -134,11 +118,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             format,
             sequential,
         } => run(scenario, seed, seeds, format, sequential),
-        Command::Bench {
-            nodes,
-            duration,
-            protocol,
-        } => bench::bench(nodes, duration, protocol),
+        Command::Bench(args) => bench::bench(args),
     }
 }
 
