@@ -116,6 +116,79 @@ pub struct RunResult {
     /// Protocol- and fault-specific counts by name (e.g. `mtu-deferred`), summed over the run.
     #[serde(default)]
     pub counters: BTreeMap<String, u64>,
+    /// Run time, in seconds, at which the tracked update (the one [`RunResult::coverage`]
+    /// follows) was written: coverage time 0 is this moment of the run.
+    #[serde(default)]
+    pub coverage_start: f64,
+    /// For every successful client write, in write order: its stable latency, the seconds from
+    /// the write's acknowledgement until every node alive at the end held it (or a later
+    /// version); `None` if that never happened before the run ended.
+    #[serde(default)]
+    pub stable_latencies: Vec<Option<f64>>,
+    /// Messages sent over time, counted per fixed interval.
+    #[serde(default)]
+    pub sends_over_time: SendSeries,
+}
+
+/// A count of messages sent per fixed interval of simulated time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SendSeries {
+    /// The interval's length, in seconds.
+    pub interval: f64,
+    /// Messages sent in each interval; interval `i` covers `[i·interval, (i+1)·interval)`.
+    pub counts: Vec<u64>,
+}
+
+/// A strategy's protocol and parameters, as reports need them: for labels, sweep tables and
+/// the analytic overlays (which apply only to some protocols).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrategyInfo {
+    /// The strategy's name from the scenario.
+    pub name: String,
+    /// The protocol family, e.g. `rumor` or `anti-entropy`.
+    pub protocol: String,
+    /// A one-line description of the protocol and its key parameters.
+    pub description: String,
+    /// Parameters by name: numbers (durations in seconds, e.g. `period`) or words (e.g.
+    /// `removal: feedback-counter`).
+    pub params: BTreeMap<String, ParamValue>,
+}
+
+impl StrategyInfo {
+    /// A numeric parameter, if the strategy has it.
+    pub fn number(&self, key: &str) -> Option<f64> {
+        match self.params.get(key) {
+            Some(ParamValue::Number(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A word parameter, if the strategy has it.
+    pub fn word(&self, key: &str) -> Option<&str> {
+        match self.params.get(key) {
+            Some(ParamValue::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// One parameter's value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    /// A number (durations in seconds).
+    Number(f64),
+    /// A word.
+    Text(String),
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Number(n) => write!(f, "{n}"),
+            ParamValue::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 impl RunResult {
@@ -145,12 +218,26 @@ pub struct ScenarioResult {
     pub seeds: Vec<u64>,
     /// Every run, grouped by strategy in scenario order, then by seed.
     pub runs: Vec<RunResult>,
+    /// How long each run lasted, in seconds of simulated time.
+    #[serde(default)]
+    pub duration: f64,
+    /// The network's independent loss probability.
+    #[serde(default)]
+    pub loss: f64,
+    /// Each strategy's protocol and parameters, in scenario order.
+    #[serde(default)]
+    pub strategy_info: Vec<StrategyInfo>,
 }
 
 impl ScenarioResult {
     /// True if every check of every run held.
     pub fn passed(&self) -> bool {
         self.runs.iter().all(RunResult::passed)
+    }
+
+    /// The protocol and parameters of the strategy named `name`, if recorded.
+    pub fn info(&self, name: &str) -> Option<&StrategyInfo> {
+        self.strategy_info.iter().find(|i| i.name == name)
     }
 
     /// The runs of one strategy, in seed order.
