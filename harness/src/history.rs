@@ -4,7 +4,7 @@
 //! means every verdict is computed from a record that could be stored and re-checked later.
 
 use hearsay_protocols::{Key, NodeId, SimTime, Value, Version, Versioned};
-use hearsay_reports::TrafficCounts;
+use hearsay_reports::{SendSeries, TrafficCounts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -81,7 +81,14 @@ pub struct History {
     /// For each write (same order as `writes`): how many live nodes hold its version, or a
     /// later one, at the end. Zero for failed writes.
     pub holders_at_end: Vec<u32>,
+    /// Messages sent per fixed interval of the run (see [`SEND_BUCKETS`]).
+    #[serde(default)]
+    pub sends_over_time: SendSeries,
 }
+
+/// How many intervals [`History::sends_over_time`] splits a run into (fewer when that would
+/// make an interval shorter than a millisecond).
+pub const SEND_BUCKETS: u64 = 200;
 
 impl History {
     /// Nodes up at the end.

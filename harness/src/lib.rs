@@ -30,6 +30,9 @@ pub mod emulator;
 pub mod history;
 pub mod runner;
 pub mod scenario;
+pub mod series;
+pub mod shrink;
+pub mod sweep;
 
-pub use runner::{RunOptions, run_one, run_scenario, run_scenario_with};
+pub use runner::{RunOptions, run_one, run_scenario, run_scenario_each, run_scenario_with};
 pub use scenario::{Scenario, ScenarioBuilder, load_scenario};

@@ -10,6 +10,7 @@ mod model;
 mod reading;
 mod schema;
 mod source_map;
+mod to_yaml;
 mod tree;
 mod yaml;
 
@@ -21,4 +22,7 @@ pub use model::{
     Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
     StrategySpec, ValidationError,
 };
+pub use to_yaml::{pair_faults, to_yaml};
 pub use yaml::{LoadError, load_scenario, parse_scenario};
+
+pub(crate) use schema::{CONFLICTS, MODES, REMOVALS};
