@@ -19,7 +19,9 @@ h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; padding-b
 .pass { background: #e3f4e1; color: #1e6b1e; }
 .fail { background: #fbe3e3; color: #9b1c1c; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
-th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; white-space: nowrap; }
+th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; white-space: nowrap; vertical-align: top; }
+td .range { display: block; color: #777; font-size: 11px; font-weight: normal; }
+.scroll { overflow-x: auto; }
 th { background: #f4f4f4; }
 td:first-child, th:first-child { text-align: left; }
 td.best { background: #fff4c2; font-weight: bold; }
@@ -79,17 +81,12 @@ pub fn render_html(result: &ScenarioResult, plots: &[Plot]) -> String {
             "<h2>Strategies</h2>\n<table><tr><th>strategy</th><th>protocol</th><th>parameters</th></tr>"
         );
         for info in &result.strategy_info {
-            let params: Vec<String> = info
-                .params
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
                 esc(&info.name),
                 esc(&info.protocol),
-                esc(&params.join(", "))
+                esc(&info.params_text())
             );
         }
         out.push_str("</table>\n");
@@ -174,7 +171,7 @@ pub(crate) fn page_start(title: &str) -> String {
 
 /// A comparison grid as an HTML table.
 pub(crate) fn comparison_table(grid: &Comparison) -> String {
-    let mut out = String::from("<table>\n<tr>");
+    let mut out = String::from("<div class=\"scroll\"><table>\n<tr>");
     for h in &grid.header {
         let _ = write!(out, "<th>{}</th>", esc(h));
     }
@@ -189,10 +186,23 @@ pub(crate) fn comparison_table(grid: &Comparison) -> String {
             } else {
                 ""
             };
-            let _ = write!(out, "<td{class}>{}</td>", esc(&c.text));
+            // `mean ±ci [min–max] (…)`: the range on a line of its own, quieter.
+            match c.text.split_once(" [") {
+                Some((head, tail)) => {
+                    let _ = write!(
+                        out,
+                        "<td{class}>{}<span class=\"range\">[{}</span></td>",
+                        esc(head),
+                        esc(tail)
+                    );
+                }
+                None => {
+                    let _ = write!(out, "<td{class}>{}</td>", esc(&c.text));
+                }
+            }
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n");
+    out.push_str("</table></div>\n");
     out
 }

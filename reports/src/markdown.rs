@@ -56,17 +56,12 @@ pub fn render_markdown(result: &ScenarioResult, plots: &[PlotLink]) -> String {
         let _ = writeln!(out, "| strategy | protocol | parameters |");
         let _ = writeln!(out, "|---|---|---|");
         for info in &result.strategy_info {
-            let params: Vec<String> = info
-                .params
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
                 cell(&info.name),
                 cell(&info.protocol),
-                cell(&params.join(", "))
+                cell(&info.params_text())
             );
         }
         out.push('\n');

@@ -182,6 +182,27 @@ pub enum ParamValue {
     Text(String),
 }
 
+impl StrategyInfo {
+    /// The parameters as `key=value` for people: durations (`period`, `*_period`,
+    /// `*timeout`, `*interval`) in seconds get their unit.
+    pub fn params_text(&self) -> String {
+        self.params
+            .iter()
+            .map(|(k, v)| {
+                let timed = k == "period"
+                    || k.ends_with("_period")
+                    || k.ends_with("timeout")
+                    || k.ends_with("interval");
+                match v {
+                    ParamValue::Number(n) if timed => format!("{k}={n}s"),
+                    _ => format!("{k}={v}"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 impl std::fmt::Display for ParamValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

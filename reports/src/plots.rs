@@ -465,6 +465,7 @@ pub fn messages_over_time_plot(result: &ScenarioResult) -> Plot {
     chart.shades = fault_shades(result);
     chart.empty_note = "no message counts recorded".into();
     let n = f64::from(result.nodes.max(1));
+    let end = run_end(result);
     for (i, name) in strategies(result).iter().enumerate() {
         let series: Vec<&crate::model::SendSeries> = result
             .runs_of(name)
@@ -475,7 +476,11 @@ pub fn messages_over_time_plot(result: &ScenarioResult) -> Plot {
             continue;
         };
         let interval = first.interval;
-        let len = series.iter().map(|s| s.counts.len()).max().unwrap_or(0);
+        let mut len = series.iter().map(|s| s.counts.len()).max().unwrap_or(0);
+        // The last interval may start at the very end of the run (events at exactly the end).
+        if end > 0.0 {
+            len = len.min((end / interval).ceil() as usize);
+        }
         let mut pts = Vec::with_capacity(len + 1);
         for b in 0..len {
             let total: u64 = series
@@ -486,7 +491,8 @@ pub fn messages_over_time_plot(result: &ScenarioResult) -> Plot {
             pts.push((b as f64 * interval, rate));
         }
         if let Some(&(_, y)) = pts.last() {
-            pts.push((len as f64 * interval, y));
+            let stop = len as f64 * interval;
+            pts.push((if end > 0.0 { stop.min(end) } else { stop }, y));
         }
         chart.lines.push(Line {
             label: name.clone(),
@@ -504,6 +510,9 @@ pub fn messages_over_time_plot(result: &ScenarioResult) -> Plot {
             .flat_map(|l| l.points.iter().map(|p| p.1))
             .fold(0.0f64, f64::max);
         chart.y_range = Some((0.0, (top * 1.1).max(1e-9)));
+        if end > 0.0 {
+            chart.x_range = Some((0.0, end));
+        }
     }
     Plot {
         name: "messages-over-time",
