@@ -327,7 +327,7 @@ fn judge_checks(
         let applies = e
             .strategies
             .as_ref()
-            .is_none_or(|l| l.iter().any(|x| *x == s.strategy));
+            .is_none_or(|l| l.contains(&s.strategy));
         if applies && e.strategies.is_some() && !s.checks.iter().any(|t| t.name == e.check) {
             findings.push(Finding {
                 message: format!(

@@ -47,6 +47,9 @@ pub struct Comparison {
 /// The metric columns: header, and the cell text with its ranking key (lower is better; the
 /// first element counts runs that lacked the measure, so a strategy that always converged
 /// beats one that sometimes never did, whatever their means).
+/// A cell's text and its ranking key.
+type Ranked = (String, Option<(usize, f64)>);
+
 type MetricColumn = (
     &'static str,
     fn(&StrategySummary, SpreadStyle) -> (String, Option<(usize, f64)>),
@@ -86,7 +89,7 @@ pub fn comparison(result: &ScenarioResult, options: TableOptions) -> Comparison 
         header.extend(check_names.iter().map(|n| format!("check:{n}")));
     }
 
-    let cells: Vec<Vec<(String, Option<(usize, f64)>)>> = summaries
+    let cells: Vec<Vec<Ranked>> = summaries
         .iter()
         .map(|s| METRICS.iter().map(|(_, f)| f(s, options.spread)).collect())
         .collect();
@@ -200,20 +203,20 @@ pub fn render_table_with(result: &ScenarioResult, options: TableOptions) -> Stri
         plural(u64::from(result.nodes), "node"),
         seed_list(&result.seeds)
     );
-    let _ = writeln!(
-        out,
-        "{}{}",
-        match options.spread {
+    let mut legend: Vec<&str> = Vec::new();
+    if summaries.iter().any(|s| s.runs > 1) {
+        legend.push(match options.spread {
             SpreadStyle::Ci95 => "mean ±95% CI over seeds",
             SpreadStyle::Range => "mean [min–max] over seeds",
             SpreadStyle::Both => "mean ±95% CI [min–max] over seeds",
-        },
-        if any_best {
-            " · * best (lowest) in its column"
-        } else {
-            ""
-        }
-    );
+        });
+    }
+    if any_best {
+        legend.push("* best (lowest) in its column");
+    }
+    if !legend.is_empty() {
+        let _ = writeln!(out, "{}", legend.join(" · "));
+    }
 
     let width = summaries
         .iter()
@@ -451,7 +454,7 @@ mod tests {
     fn table_of_nothing() {
         let text = render_table(&scenario(&[], Vec::new()));
         assert!(text.contains("strategy"));
-        assert!(text.ends_with("quickstart · 1000 nodes · no seeds\nmean ±95% CI over seeds\n"));
+        assert!(text.ends_with("quickstart · 1000 nodes · no seeds\n"));
     }
 
     #[test]
