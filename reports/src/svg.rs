@@ -393,6 +393,9 @@ impl Chart {
                 esc(&rule.label)
             );
         }
+        // Labels that would overprint one already drawn are left out (the point's tooltip
+        // still names it).
+        let mut label_boxes: Vec<(f64, f64, f64)> = Vec::new();
         for p in &self.points {
             for (x, y, label) in &p.points {
                 if !(x.is_finite() && y.is_finite()) {
@@ -411,7 +414,12 @@ impl Chart {
                     p.color,
                     esc(if label.is_empty() { &p.label } else { label })
                 );
-                if !label.is_empty() && !p.hollow {
+                let width = label.chars().count() as f64 * 6.2;
+                let clear = !label_boxes.iter().any(|(bx, by, bw)| {
+                    (cx + 7.0) < bx + bw && *bx < cx + 7.0 + width && (cy - by).abs() < 12.0
+                });
+                if !label.is_empty() && !p.hollow && clear {
+                    label_boxes.push((cx + 7.0, cy, width));
                     let _ = writeln!(
                         out,
                         r##"<text x="{}" y="{}" font-size="11" fill="#333">{}</text>"##,
