@@ -4,7 +4,7 @@
 //! means every verdict is computed from a record that could be stored and re-checked later.
 
 use hearsay_protocols::{Key, NodeId, SimTime, Value, Version, Versioned};
-use hearsay_reports::TrafficCounts;
+use hearsay_reports::{SendSeries, TrafficCounts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -149,10 +149,17 @@ pub struct History {
     pub final_states: Vec<FinalState>,
     /// True if more distinct final states existed than were kept.
     pub final_states_truncated: bool,
+    /// Messages sent per fixed interval of the run (see [`SEND_BUCKETS`]).
+    #[serde(default)]
+    pub sends_over_time: SendSeries,
 }
 
 /// How many distinct final states a history keeps as evidence.
 pub const FINAL_STATES_KEPT: usize = 256;
+
+/// How many intervals [`History::sends_over_time`] splits a run into (fewer when that would
+/// make an interval shorter than a millisecond).
+pub const SEND_BUCKETS: u64 = 200;
 
 impl History {
     /// Nodes up at the end.

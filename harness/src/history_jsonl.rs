@@ -9,7 +9,7 @@ use crate::history::{
     Checkpoint, FinalState, History, LearnedRecord, NodeEvent, ReadRecord, WriteRecord,
 };
 use hearsay_protocols::{Key, NodeId, SimTime, Value, Version, Versioned};
-use hearsay_reports::TrafficCounts;
+use hearsay_reports::{SendSeries, TrafficCounts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -25,6 +25,8 @@ enum Line {
         converged_since: Option<SimTime>,
         counters: BTreeMap<String, u64>,
         final_states_truncated: bool,
+        #[serde(default)]
+        sends_over_time: SendSeries,
     },
     Invoke {
         at: SimTime,
@@ -104,6 +106,7 @@ impl History {
             converged_since: self.converged_since,
             counters: self.counters.clone(),
             final_states_truncated: self.final_states_truncated,
+            sends_over_time: self.sends_over_time.clone(),
         })?;
         // Operations in time order, writes before reads at equal times (a stable merge).
         let (mut w, mut r) = (0, 0);
@@ -210,6 +213,7 @@ impl History {
                     converged_since,
                     counters,
                     final_states_truncated,
+                    sends_over_time,
                 } => {
                     h.nodes = nodes;
                     h.end = end;
@@ -218,6 +222,7 @@ impl History {
                     h.converged_since = converged_since;
                     h.counters = counters;
                     h.final_states_truncated = final_states_truncated;
+                    h.sends_over_time = sends_over_time;
                 }
                 Line::Invoke { at, node, op } => {
                     if pending.is_some() {

@@ -31,7 +31,9 @@ pub mod history;
 mod history_jsonl;
 pub mod runner;
 pub mod scenario;
+pub mod shrink;
+pub mod sweep;
 
 pub use history_jsonl::HistoryReadError;
-pub use runner::{RunOptions, run_one, run_scenario, run_scenario_with};
+pub use runner::{RunOptions, run_one, run_scenario, run_scenario_each, run_scenario_with};
 pub use scenario::{Scenario, ScenarioBuilder, load_scenario};

@@ -39,13 +39,28 @@ pub fn run_scenario(scenario: &Scenario) -> ScenarioResult {
 
 /// [`run_scenario`] with options.
 pub fn run_scenario_with(scenario: &Scenario, options: RunOptions) -> ScenarioResult {
+    run_scenario_each(scenario, options, &|_, _| {})
+}
+
+/// [`run_scenario_with`], handing each run's result and raw output (history, trace) to
+/// `on_run` as soon as the run ends — from whichever thread ran it, in no particular order —
+/// so that a caller can store histories or advance a progress bar without keeping every
+/// output in memory.
+pub fn run_scenario_each(
+    scenario: &Scenario,
+    options: RunOptions,
+    on_run: &(dyn Fn(&RunResult, &RunOutput) + Sync),
+) -> ScenarioResult {
     let jobs: Vec<(&StrategySpec, u64)> = scenario
         .strategies
         .iter()
         .flat_map(|s| scenario.seeds.iter().map(move |seed| (s, *seed)))
         .collect();
-    let one =
-        |(strategy, seed): &(&StrategySpec, u64)| run_one(scenario, strategy, *seed, options).0;
+    let one = |(strategy, seed): &(&StrategySpec, u64)| {
+        let (result, output) = run_one(scenario, strategy, *seed, options);
+        on_run(&result, &output);
+        result
+    };
     let runs: Vec<RunResult> = if options.sequential {
         jobs.iter().map(one).collect()
     } else {
@@ -59,6 +74,13 @@ pub fn run_scenario_with(scenario: &Scenario, options: RunOptions) -> ScenarioRe
         seeds: scenario.seeds.clone(),
         runs,
         expect_failure: scenario.checks.expect_failure.clone(),
+        duration: scenario.duration.as_secs_f64(),
+        loss: scenario.network.loss,
+        strategy_info: scenario
+            .strategies
+            .iter()
+            .map(crate::sweep::strategy_info)
+            .collect(),
     }
 }
 
@@ -238,5 +260,14 @@ pub fn judge(
         checks,
         counters: history.counters.clone(),
         ramp,
+        coverage_start: spreads.first().map_or(0.0, |s| s.written_at.as_secs_f64()),
+        stable_latencies: history
+            .writes
+            .iter()
+            .zip(&latencies)
+            .filter(|(w, _)| w.version.is_some())
+            .map(|(_, l)| *l)
+            .collect(),
+        sends_over_time: history.sends_over_time.clone(),
     }
 }

@@ -33,7 +33,11 @@ strategies:
 
 #[test]
 fn the_quickstart_runs_and_every_check_holds() {
-    let out = hearsay().arg("run").arg(quickstart()).assert().success();
+    let out = hearsay()
+        .args(["run", "--no-store"])
+        .arg(quickstart())
+        .assert()
+        .success();
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     for needle in [
         "rumor",
@@ -60,7 +64,7 @@ fn the_quickstart_runs_and_every_check_holds() {
 fn a_single_seed_prints_its_trace_fingerprint_and_repeats_it() {
     let run = || {
         let out = hearsay()
-            .args(["run", "--seed", "4"])
+            .args(["run", "--no-store", "--seed", "4"])
             .arg(quickstart())
             .assert()
             .success();
@@ -82,7 +86,7 @@ fn a_single_seed_prints_its_trace_fingerprint_and_repeats_it() {
 #[test]
 fn json_output_is_the_documented_result_model() {
     let out = hearsay()
-        .args(["run", "--seeds", "3..5", "--format", "json"])
+        .args(["run", "--no-store", "--seeds", "3..5", "--format", "json"])
         .arg(quickstart())
         .assert()
         .success();
@@ -101,7 +105,7 @@ fn a_failed_check_exits_1_and_says_how_to_rerun_it() {
         + "checks:\n  residue: { max: 0.0 }\n";
     let (_dir, path) = scenario_file(&text);
     hearsay()
-        .arg("run")
+        .args(["run", "--no-store"])
         .arg(&path)
         .assert()
         .code(1)

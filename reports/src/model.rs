@@ -198,6 +198,100 @@ pub struct RunResult {
     /// For a rate-ramp workload: each step's measures.
     #[serde(default)]
     pub ramp: Vec<RampStepResult>,
+    /// Run time, in seconds, at which the tracked update (the one [`RunResult::coverage`]
+    /// follows) was written: coverage time 0 is this moment of the run.
+    #[serde(default)]
+    pub coverage_start: f64,
+    /// For every successful client write, in write order: its stable latency, the seconds from
+    /// the write's acknowledgement until every node alive at the end held it (or a later
+    /// version); `None` if that never happened before the run ended.
+    #[serde(default)]
+    pub stable_latencies: Vec<Option<f64>>,
+    /// Messages sent over time, counted per fixed interval.
+    #[serde(default)]
+    pub sends_over_time: SendSeries,
+}
+
+/// A count of messages sent per fixed interval of simulated time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SendSeries {
+    /// The interval's length, in seconds.
+    pub interval: f64,
+    /// Messages sent in each interval; interval `i` covers `[i·interval, (i+1)·interval)`.
+    pub counts: Vec<u64>,
+}
+
+/// A strategy's protocol and parameters, as reports need them: for labels, sweep tables and
+/// the analytic overlays (which apply only to some protocols).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrategyInfo {
+    /// The strategy's name from the scenario.
+    pub name: String,
+    /// The protocol family, e.g. `rumor` or `anti-entropy`.
+    pub protocol: String,
+    /// A one-line description of the protocol and its key parameters.
+    pub description: String,
+    /// Parameters by name: numbers (durations in seconds, e.g. `period`) or words (e.g.
+    /// `removal: feedback-counter`).
+    pub params: BTreeMap<String, ParamValue>,
+}
+
+impl StrategyInfo {
+    /// A numeric parameter, if the strategy has it.
+    pub fn number(&self, key: &str) -> Option<f64> {
+        match self.params.get(key) {
+            Some(ParamValue::Number(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A word parameter, if the strategy has it.
+    pub fn word(&self, key: &str) -> Option<&str> {
+        match self.params.get(key) {
+            Some(ParamValue::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// One parameter's value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    /// A number (durations in seconds).
+    Number(f64),
+    /// A word.
+    Text(String),
+}
+
+impl StrategyInfo {
+    /// The parameters as `key=value` for people: durations (`period`, `*_period`,
+    /// `*timeout`, `*interval`) in seconds get their unit.
+    pub fn params_text(&self) -> String {
+        self.params
+            .iter()
+            .map(|(k, v)| {
+                let timed = k == "period"
+                    || k.ends_with("_period")
+                    || k.ends_with("timeout")
+                    || k.ends_with("interval");
+                match v {
+                    ParamValue::Number(n) if timed => format!("{k}={n}s"),
+                    _ => format!("{k}={v}"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Number(n) => write!(f, "{n}"),
+            ParamValue::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 impl RunResult {
@@ -230,6 +324,15 @@ pub struct ScenarioResult {
     /// Checks the scenario declares it must fail (the bug zoo).
     #[serde(default)]
     pub expect_failure: Vec<String>,
+    /// How long each run lasted, in seconds of simulated time.
+    #[serde(default)]
+    pub duration: f64,
+    /// The network's independent loss probability.
+    #[serde(default)]
+    pub loss: f64,
+    /// Each strategy's protocol and parameters, in scenario order.
+    #[serde(default)]
+    pub strategy_info: Vec<StrategyInfo>,
 }
 
 impl ScenarioResult {
@@ -268,6 +371,11 @@ impl ScenarioResult {
             }
         }
         Ok(())
+    }
+
+    /// The protocol and parameters of the strategy named `name`, if recorded.
+    pub fn info(&self, name: &str) -> Option<&StrategyInfo> {
+        self.strategy_info.iter().find(|i| i.name == name)
     }
 
     /// The runs of one strategy, in seed order.

@@ -1,4 +1,5 @@
-//! Statistics over seeds: each metric of each strategy as a mean with its min and max.
+//! Statistics over seeds: each metric of each strategy as a mean with its 95% confidence
+//! interval, min and max.
 //!
 //! A scenario runs every strategy under several seeds; one seed is an anecdote, so the reports
 //! give every figure as a [`Spread`] over the seeds and tally the checks per strategy in a
@@ -9,7 +10,7 @@ use std::fmt;
 
 use crate::model::{RunResult, ScenarioResult, Verdict};
 
-/// The mean, minimum and maximum of one metric over `n` runs.
+/// The mean, standard deviation, minimum and maximum of one metric over `n` runs.
 ///
 /// The default value (`n == 0`, all figures zero) stands for "no runs"; it prints as `–`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -22,6 +23,21 @@ pub struct Spread {
     pub max: f64,
     /// How many values there were.
     pub n: usize,
+    /// Sample standard deviation (with `n - 1` in the denominator); 0 for a single value.
+    pub sd: f64,
+}
+
+/// How a [`Spread`] shows its uncertainty.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SpreadStyle {
+    /// `mean ±h`: the half-width `h` of the 95% confidence interval of the mean (Student's t
+    /// over the seeds).
+    #[default]
+    Ci95,
+    /// `mean [min–max]` over the seeds.
+    Range,
+    /// `mean ±h [min–max]`: both.
+    Both,
 }
 
 impl Spread {
@@ -34,12 +50,62 @@ impl Spread {
             max = max.max(v);
             sum += v;
         }
+        let n = values.len();
+        let mean = sum / n as f64;
+        let sd = if n > 1 {
+            let squares: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+            (squares / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
         Some(Spread {
-            mean: sum / values.len() as f64,
+            mean,
             min,
             max,
-            n: values.len(),
+            n,
+            sd,
         })
+    }
+
+    /// The half-width of the 95% confidence interval of the mean: `t(0.975, n-1) · sd / √n`.
+    /// Zero for fewer than two values (one seed says nothing about the spread).
+    pub fn ci95(&self) -> f64 {
+        if self.n < 2 {
+            return 0.0;
+        }
+        crate::stats::t_975(self.n - 1) * self.sd / (self.n as f64).sqrt()
+    }
+
+    /// Formats the spread in `unit` and `style`: `1.23s ±0.05`, `1.23s [1.10–1.40]` or
+    /// `1.23s ±0.05 [1.10–1.40]`. The unit's suffix follows the mean only; the other figures
+    /// share its scale and precision. What would print alike to the mean (one run, or seeds
+    /// that agree to the shown precision) is left out; an empty spread prints as `–`.
+    pub fn format_with(&self, unit: Unit, style: SpreadStyle) -> String {
+        if self.n == 0 {
+            return "–".to_owned();
+        }
+        let largest = self.mean.abs().max(self.min.abs()).max(self.max.abs());
+        let (scale, suffix, decimals) = unit.layout(largest);
+        let num = |v: f64| unit.number(v / scale, decimals);
+        let (mean, min, max) = (num(self.mean), num(self.min), num(self.max));
+        let mut out = format!("{mean}{suffix}");
+        let half = self.ci95();
+        if matches!(style, SpreadStyle::Ci95 | SpreadStyle::Both) && min != max {
+            let h = unit.number(half / scale, decimals);
+            if h.trim_start_matches(['0', '.']).is_empty() {
+                // Rounds to nothing at this precision: say so rather than print ±0.00.
+                out += &format!(
+                    " ±<{}",
+                    unit.number(10f64.powi(-(decimals as i32)), decimals)
+                );
+            } else {
+                out += &format!(" ±{h}");
+            }
+        }
+        if matches!(style, SpreadStyle::Range | SpreadStyle::Both) && min != max {
+            out += &format!(" [{min}–{max}]");
+        }
+        out
     }
 
     /// Formats the spread as `mean [min–max]` in the given unit, e.g. `1.23s [1.10–1.40]`.
@@ -48,18 +114,7 @@ impl Spread {
     /// When min and max print alike (a single run, or seeds that agree to the shown precision)
     /// only the mean is printed; an empty spread prints as `–`.
     pub fn format(&self, unit: Unit) -> String {
-        if self.n == 0 {
-            return "–".to_owned();
-        }
-        let largest = self.mean.abs().max(self.min.abs()).max(self.max.abs());
-        let (scale, suffix, decimals) = unit.layout(largest);
-        let num = |v: f64| unit.number(v / scale, decimals);
-        let (mean, min, max) = (num(self.mean), num(self.min), num(self.max));
-        if min == max {
-            format!("{mean}{suffix}")
-        } else {
-            format!("{mean}{suffix} [{min}–{max}]")
-        }
+        self.format_with(unit, SpreadStyle::Range)
     }
 }
 
@@ -89,7 +144,7 @@ pub enum Unit {
 
 impl Unit {
     /// The divisor, suffix and decimals used for values whose largest magnitude is `largest`.
-    fn layout(self, largest: f64) -> (f64, &'static str, usize) {
+    pub(crate) fn layout(self, largest: f64) -> (f64, &'static str, usize) {
         match self {
             Unit::Fraction => (1.0, "", 3),
             Unit::Count => (1.0, "", significant_decimals(largest)),
@@ -119,7 +174,7 @@ impl Unit {
     }
 
     /// One number, already scaled, with `decimals` decimals.
-    fn number(self, v: f64, decimals: usize) -> String {
+    pub(crate) fn number(self, v: f64, decimals: usize) -> String {
         let text = format!("{v:.decimals$}");
         let rounds_to_zero = text
             .trim_start_matches('-')
@@ -323,6 +378,9 @@ pub(crate) mod tests {
                 .collect(),
             counters: Default::default(),
             ramp: Vec::new(),
+            coverage_start: 0.0,
+            stable_latencies: Vec::new(),
+            sends_over_time: Default::default(),
         }
     }
 
@@ -359,6 +417,9 @@ pub(crate) mod tests {
             seeds: seeds.to_vec(),
             runs,
             expect_failure: Vec::new(),
+            duration: 20.0,
+            loss: 0.0,
+            strategy_info: Vec::new(),
         }
     }
 
@@ -419,8 +480,12 @@ pub(crate) mod tests {
         let s = Spread::of(&[3.0, 1.0, 2.0, 6.0]).expect("non-empty");
         assert!(close(s.mean, 3.0));
         assert_eq!((s.min, s.max, s.n), (1.0, 6.0, 4));
+        assert!(close(s.sd, (14.0f64 / 3.0).sqrt()));
+        // t(0.975, 3) = 3.182: the interval is wide over four seeds.
+        assert!(close(s.ci95(), 3.182 * s.sd / 2.0));
         let one = Spread::of(&[0.25]).expect("non-empty");
         assert_eq!((one.mean, one.min, one.max, one.n), (0.25, 0.25, 0.25, 1));
+        assert_eq!((one.sd, one.ci95()), (0.0, 0.0));
         assert_eq!(Spread::of(&[]), None);
     }
 
@@ -443,6 +508,39 @@ pub(crate) mod tests {
         assert_eq!(Spread::default().format(Unit::Seconds), "–");
         let same = Spread::of(&[0.0, 0.0, 0.0]).unwrap();
         assert_eq!(same.format(Unit::Fraction), "0.000");
+        assert_eq!(same.format_with(Unit::Fraction, SpreadStyle::Ci95), "0.000");
+    }
+
+    #[test]
+    fn spread_formats_confidence_intervals() {
+        let s = Spread::of(&[0.171, 0.182, 0.199]).unwrap();
+        // sd 0.0141, t(0.975, 2) = 4.303: ±0.035.
+        assert_eq!(
+            s.format_with(Unit::Fraction, SpreadStyle::Ci95),
+            "0.184 ±0.035"
+        );
+        assert_eq!(
+            s.format_with(Unit::Fraction, SpreadStyle::Both),
+            "0.184 ±0.035 [0.171–0.199]"
+        );
+        let t = Spread::of(&[2.9, 3.1, 3.6]).unwrap();
+        assert_eq!(
+            t.format_with(Unit::Seconds, SpreadStyle::Ci95),
+            "3.20s ±0.90"
+        );
+        let mut many = vec![1.0; 100];
+        many.push(1.01);
+        let tight = Spread::of(&many).unwrap();
+        assert_eq!(
+            tight.format_with(Unit::Seconds, SpreadStyle::Ci95),
+            "1.00s ±<0.01"
+        );
+        assert_eq!(
+            Spread::of(&[1.5])
+                .unwrap()
+                .format_with(Unit::Seconds, SpreadStyle::Both),
+            "1.50s"
+        );
     }
 
     #[test]

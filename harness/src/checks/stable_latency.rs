@@ -39,7 +39,15 @@ pub fn stable_latencies(index: &HistoryIndex<'_>, rule: ConflictRule) -> Vec<Opt
                     .copied()
                     .unwrap_or(false)
                 {
+                    // A node that lost its state holds only what it learned after the last wipe.
+                    let last_wipe = index.wipes.get(&node).and_then(|w| w.last()).copied();
                     let run = &group[g..run_end];
+                    let run = match last_wipe {
+                        Some(t) => {
+                            &run[run.partition_point(|&i| history.learned[i as usize].at < t)..]
+                        }
+                        None => run,
+                    };
                     let first = run.partition_point(|&i| {
                         !covers_at(history.learned[i as usize].version, version, rule)
                     });

@@ -85,6 +85,10 @@ pub struct Emulator<N: Node, F> {
     trace: Option<Vec<TraceEvent>>,
     counters: Vec<(&'static str, u64)>,
     now: SimTime,
+    /// The interval of `history.sends_over_time` that `now` falls in, and where it ends (ns).
+    send_bucket: usize,
+    send_bucket_end: u64,
+    send_bucket_len: u64,
 }
 
 impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
@@ -101,6 +105,12 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let nodes = (0..config.nodes).map(|i| factory(NodeId(i))).collect();
         let rngs = (0..n as u64).map(|i| streams.stream("node", i)).collect();
         let trace = config.record_trace.then(Vec::new);
+        let send_bucket_len = config
+            .duration
+            .as_nanos()
+            .div_ceil(crate::history::SEND_BUCKETS)
+            .max(1_000_000);
+        let buckets = config.duration.as_nanos() / send_bucket_len + 1;
         Emulator {
             network: NetworkModel::new(config.network),
             network_rng: streams.stream("network", 0),
@@ -118,6 +128,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             ops,
             history: History {
                 nodes: config.nodes,
+                sends_over_time: hearsay_reports::SendSeries {
+                    interval: SimDuration::from_nanos(send_bucket_len).as_secs_f64(),
+                    counts: vec![0; buckets as usize],
+                },
                 ..History::default()
             },
             fingerprint: Fingerprint::default(),
@@ -125,6 +139,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             trace,
             counters: Vec::new(),
             now: SimTime::ZERO,
+            send_bucket: 0,
+            send_bucket_end: send_bucket_len,
+            send_bucket_len,
             config,
         }
     }
@@ -365,6 +382,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     #[inline]
     fn send(&mut self, from: NodeId, to: NodeId, msg: N::Message) {
         let bytes = msg.wire_size();
+        if self.now.as_nanos() >= self.send_bucket_end {
+            self.next_send_bucket();
+        }
+        self.history.sends_over_time.counts[self.send_bucket] += 1;
         let traffic = &mut self.history.traffic;
         traffic.sent += 1;
         traffic.sent_bytes += bytes as u64;
@@ -419,6 +440,17 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 bytes,
                 outcome,
             });
+        }
+    }
+
+    /// Moves the send counter to the interval `now` falls in (time only moves forward).
+    #[cold]
+    fn next_send_bucket(&mut self) {
+        let last = self.history.sends_over_time.counts.len() - 1;
+        self.send_bucket = ((self.now.as_nanos() / self.send_bucket_len) as usize).min(last);
+        self.send_bucket_end = (self.send_bucket as u64 + 1).saturating_mul(self.send_bucket_len);
+        if self.send_bucket == last {
+            self.send_bucket_end = u64::MAX;
         }
     }
 

@@ -13,6 +13,7 @@ mod schema_checks;
 mod schema_workload;
 mod schema_zoo;
 mod source_map;
+mod to_yaml;
 mod tree;
 mod workload_rules;
 mod yaml;
@@ -25,7 +26,11 @@ pub use model::{
     BoundsCheck, CHECK_NAMES, Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling,
     Protocol, ResidueCheck, Scenario, ScopedCheck, StrategySpec, ValidationError,
 };
+pub use to_yaml::{pair_faults, to_yaml};
 pub use yaml::{LoadError, load_scenario, parse_scenario};
+
+pub(crate) use schema::{CONFLICTS, MODES, REMOVALS};
+pub(crate) use schema_zoo::BUGS;
 
 #[cfg(test)]
 mod workload_tests;

@@ -59,22 +59,22 @@ const CHECK_KEYS: &[&str] = &["convergence", "residue"];
 const CONVERGENCE_KEYS: &[&str] = &["within", "strategies"];
 const RESIDUE_KEYS: &[&str] = &["max", "strategies"];
 
-const REMOVALS: &[(&str, Removal)] = &[
+pub(crate) const REMOVALS: &[(&str, Removal)] = &[
     ("feedback-counter", Removal::FeedbackCounter),
     ("feedback-coin", Removal::FeedbackCoin),
     ("blind-counter", Removal::BlindCounter),
     ("blind-coin", Removal::BlindCoin),
 ];
-const CONFLICTS: &[(&str, ConflictRule)] = &[
+pub(crate) const CONFLICTS: &[(&str, ConflictRule)] = &[
     ("last-write-wins", ConflictRule::LastWriteWins),
     ("first-write-wins", ConflictRule::FirstWriteWins),
 ];
-const MODES: &[(&str, ExchangeMode)] = &[
+pub(crate) const MODES: &[(&str, ExchangeMode)] = &[
     ("push", ExchangeMode::Push),
     ("pull", ExchangeMode::Pull),
     ("push-pull", ExchangeMode::PushPull),
 ];
-const PEER_SAMPLERS: &[(&str, PeerSampling)] = &[("uniform", PeerSampling::Uniform)];
+pub(crate) const PEER_SAMPLERS: &[(&str, PeerSampling)] = &[("uniform", PeerSampling::Uniform)];
 
 /// A scenario read from the file but not yet validated, with its faults kept apart.
 #[derive(Debug)]

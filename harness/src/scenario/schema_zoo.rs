@@ -12,18 +12,32 @@ use hearsay_protocols::zoo::{Bug, ZooConfig};
 
 const ZOO_KEYS: &[&str] = &["bug", "period"];
 
+/// Every bug by its scenario-file name.
+pub(crate) const BUGS: &[(&str, Bug)] = &[
+    ("accepts-older-versions", Bug::AcceptsOlderVersions),
+    ("tie-break-differs-by-node", Bug::TieBreakDiffersByNode),
+    ("forgets-partition-writes", Bug::ForgetsPartitionWrites),
+    ("no-retry-after-loss", Bug::NoRetryAfterLoss),
+    ("merkle-skips-last-bucket", Bug::MerkleSkipsLastBucket),
+    (
+        "loses-acked-writes-on-restart",
+        Bug::LosesAckedWritesOnRestart,
+    ),
+    ("corrupts-replied-values", Bug::CorruptsRepliedValues),
+];
+
 /// Reads a `zoo:` section (a map, or just the bug's name).
 pub(super) fn zoo(node: &Node, path: &str) -> Result<ZooConfig> {
-    let options: Vec<(&str, Bug)> = Bug::ALL.iter().map(|b| (b.name(), *b)).collect();
+    let options = BUGS;
     if matches!(node.value, Value::Str(_)) {
-        return Ok(ZooConfig::new(choice(node, path, "bug", &options)?));
+        return Ok(ZooConfig::new(choice(node, path, "bug", options)?));
     }
     let f = Fields::new(node, path, "a broken protocol from the bug zoo", ZOO_KEYS)?;
     let bug = choice(
         f.required("bug", "which bug, e.g. `accepts-older-versions`")?,
         &f.path_of("bug"),
         "bug",
-        &options,
+        options,
     )?;
     let mut c = ZooConfig::new(bug);
     if let Some(n) = f.get("period") {
