@@ -111,7 +111,7 @@ fn a_failed_check_exits_1_and_says_how_to_rerun_it() {
         .code(1)
         .stdout(predicate::str::contains("FAIL ae seed 0: residue"))
         .stderr(predicate::str::contains(format!(
-            "rerun it with: hearsay run {} --seed 0",
+            "replay it with: hearsay replay --seed 0 --strategy ae {} --expect-fingerprint 0x",
             path.display()
         )));
 }
@@ -202,5 +202,7 @@ fn a_bug_zoo_scenario_exits_1_with_its_evidence_and_a_rerun_command() {
             predicate::str::contains("FAIL buggy seed 2: no_lost_writes")
                 .and(predicate::str::contains("is missing on")),
         )
-        .stderr(predicate::str::contains("--seed 2"));
+        .stderr(predicate::str::contains(
+            "replay it with: hearsay replay --seed 2 --strategy buggy",
+        ));
 }
