@@ -35,6 +35,10 @@ pub(crate) struct BenchArgs {
     /// Simulated time for `--case`.
     #[arg(long, default_value = "2s", value_parser = crate::parse_duration)]
     duration: SimDuration,
+    /// Also write the scaling shape (wall time against delivered messages, steady cases) as
+    /// an SVG plot to this file.
+    #[arg(long, value_name = "FILE")]
+    plot: Option<std::path::PathBuf>,
 }
 
 /// A benchmark case.
@@ -123,6 +127,11 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
         rows.push(m);
     }
     print!("{}", table(&rows));
+    if let Some(path) = &args.plot {
+        std::fs::write(path, scaling_plot(&rows))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("plot: {}", path.display());
+    }
     if args.quick {
         let slowest = rows.iter().map(rate).fold(f64::INFINITY, f64::min);
         if slowest < args.floor * 1e6 {
@@ -191,6 +200,42 @@ fn table(rows: &[Measured]) -> String {
     let mut table = t.build();
     table.with(tabled::settings::Style::rounded());
     format!("{table}\n")
+}
+
+/// Wall time against delivered messages for the steady cases: a straight line through the
+/// origin means the cost per message does not grow with the cluster.
+fn scaling_plot(rows: &[Measured]) -> String {
+    use hearsay_reports::svg::{Chart, Dash, Line, Points, color};
+    let steady: Vec<&Measured> = rows.iter().filter(|m| m.case == Case::Steady).collect();
+    let mut chart = Chart::new(
+        "Scaling shape",
+        "delivered messages (millions)",
+        "wall time (s)",
+    );
+    chart.subtitle = "steady state, 10^3..10^6 nodes; dashed: linear through the smallest run's cost per message".into();
+    chart.points.push(Points {
+        label: "steady-state runs".into(),
+        color: color(0).into(),
+        points: steady
+            .iter()
+            .map(|m| (m.delivered as f64 / 1e6, m.wall_s, format!("n={}", m.nodes)))
+            .collect(),
+        radius: 4.0,
+        hollow: false,
+    });
+    if let Some(first) = steady.first() {
+        let per_msg = first.wall_s / first.delivered.max(1) as f64;
+        let max = steady.iter().map(|m| m.delivered).max().unwrap_or(0) as f64;
+        chart.lines.push(Line {
+            label: "linear".into(),
+            color: color(1).into(),
+            points: vec![(0.0, 0.0), (max / 1e6, max * per_msg)],
+            dash: Dash::Dashed,
+            width: 1.5,
+            step: false,
+        });
+    }
+    chart.render()
 }
 
 fn run_case(case: Case, nodes: u32, duration: SimDuration) -> Result<Measured> {
