@@ -52,6 +52,15 @@ pub struct LearnedRecord {
     pub version: Version,
 }
 
+/// A fault the emulator applied, as it happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedFault {
+    /// When.
+    pub at: SimTime,
+    /// What, e.g. `partition halves` or `crash n3 (state lost)`.
+    pub what: String,
+}
+
 /// Everything the checkers need from one run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
@@ -71,6 +80,9 @@ pub struct History {
     pub counters: BTreeMap<String, u64>,
     /// Network counts.
     pub traffic: TrafficCounts,
+    /// Every fault applied, in the order applied.
+    #[serde(default)]
+    pub faults_applied: Vec<AppliedFault>,
     /// The earliest sample time from which every live node's fingerprint was equal at every
     /// later sample up to the end; `None` if the cluster was not converged at the end.
     pub converged_since: Option<SimTime>,

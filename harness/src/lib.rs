@@ -31,5 +31,5 @@ pub mod history;
 pub mod runner;
 pub mod scenario;
 
-pub use runner::{RunOptions, run_one, run_scenario, run_scenario_with};
+pub use runner::{RunOptions, run_faults, run_one, run_scenario, run_scenario_with};
 pub use scenario::{Scenario, ScenarioBuilder, load_scenario};

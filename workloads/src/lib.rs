@@ -8,8 +8,10 @@
 #![deny(missing_docs)]
 
 mod single_rumor;
+mod writes;
 
 pub use single_rumor::{Origin, SingleRumor};
+pub use writes::ScriptedWrite;
 
 use hearsay_protocols::{Key, NodeId, SimTime, Value};
 use rand_core::Rng;
@@ -50,6 +52,8 @@ pub struct ClientOp {
 pub enum Workload {
     /// One update injected at one node: the classic rumor experiment.
     SingleRumor(SingleRumor),
+    /// A fixed list of writes (issued in time order; same-time writes in list order).
+    Writes(Vec<ScriptedWrite>),
 }
 
 impl Workload {
@@ -57,6 +61,7 @@ impl Workload {
     pub fn generate<R: Rng>(&self, nodes: u32, rng: &mut R) -> Vec<ClientOp> {
         let mut ops = match self {
             Workload::SingleRumor(w) => w.generate(nodes, rng),
+            Workload::Writes(list) => list.iter().map(ScriptedWrite::op).collect(),
         };
         ops.sort_by_key(|o| o.at);
         ops

@@ -1,12 +1,15 @@
 //! The event loop: pop the earliest `(time, sequence)` event, hand it to a node, schedule what
 //! the node asked for.
 
+use super::capacity::Admission;
 use super::context::{EmulatorContext, Outbox};
+use super::fault_state::FaultState;
+use super::link_rules::Fate;
 use super::trace::{Fingerprint, SendOutcome, TraceEvent};
-use super::{EventQueue, NetworkModel, RngStreams, StreamRng, Transit};
-use crate::history::{History, LearnedRecord, ReadRecord, WriteRecord};
+use super::{EventQueue, NetworkModel, RngStreams, StreamRng};
+use crate::history::{AppliedFault, History, LearnedRecord, ReadRecord, WriteRecord};
 use crate::scenario::NetworkSpec;
-use hearsay_faults::{FaultAction, GroupId, TimedFault};
+use hearsay_faults::TimedFault;
 use hearsay_protocols::{Message, Node, NodeId, Observation, SimDuration, SimTime, TimerId};
 use hearsay_workloads::{ClientOp, Op};
 
@@ -40,10 +43,17 @@ pub struct RunOutput {
     pub trace: Option<Vec<TraceEvent>>,
 }
 
+mod apply;
+
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Deliver {
         slot: u32,
+    },
+    /// A message that waited in a capacity-bounded inbound queue is handed over.
+    Served {
+        slot: u32,
+        incarnation: u32,
     },
     Timer {
         node: u32,
@@ -69,7 +79,7 @@ pub struct Emulator<N: Node, F> {
     rngs: Vec<StreamRng>,
     network: NetworkModel,
     network_rng: StreamRng,
-    groups: Option<Vec<GroupId>>,
+    fx: FaultState<Event>,
     queue: EventQueue<Event>,
     in_flight: Vec<Option<(NodeId, NodeId, N::Message)>>,
     free_slots: Vec<u32>,
@@ -98,15 +108,17 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let nodes = (0..config.nodes).map(|i| factory(NodeId(i))).collect();
         let rngs = (0..n as u64).map(|i| streams.stream("node", i)).collect();
         let trace = config.record_trace.then(Vec::new);
+        let fx = FaultState::new(config.nodes, faults);
+        let alive = (0..n).map(|i| !fx.is_absent(i)).collect();
         Emulator {
             network: NetworkModel::new(config.network),
             network_rng: streams.stream("network", 0),
             factory,
             nodes,
-            alive: vec![true; n],
+            alive,
             incarnation: vec![0; n],
             rngs,
-            groups: None,
+            fx,
             queue: EventQueue::with_default_shape(),
             in_flight: Vec::new(),
             free_slots: Vec::new(),
@@ -137,7 +149,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
         self.queue.push(SimTime::ZERO, Event::Sample);
         for i in 0..self.config.nodes {
-            self.call(NodeId(i), |node, ctx| node.on_start(ctx));
+            if self.alive[i as usize] {
+                self.call(NodeId(i), |node, ctx| node.on_start(ctx));
+            }
         }
         while let Some(t) = self.queue.peek_time() {
             if t > end {
@@ -169,25 +183,48 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Deliver { slot } => {
-                let (from, to, msg) = self.in_flight[slot as usize]
-                    .take()
-                    .expect("in-flight slot");
-                self.free_slots.push(slot);
-                self.stamp(&[
-                    1,
-                    u64::from(from.0),
-                    u64::from(to.0),
-                    msg.wire_size() as u64,
-                ]);
+                let (from, to, size) = match &self.in_flight[slot as usize] {
+                    Some((from, to, msg)) => (*from, *to, msg.wire_size()),
+                    None => unreachable!("in-flight slot"),
+                };
+                self.stamp(&[1, u64::from(from.0), u64::from(to.0), size as u64]);
                 if !self.alive[to.index()] {
-                    self.history.traffic.to_crashed += 1;
-                    self.record(|at| TraceEvent::DropCrashed { at, from, to });
-                    return;
+                    return self.drop_undeliverable(slot);
                 }
-                self.history.traffic.delivered += 1;
-                let kind = msg.kind();
-                self.record(|at| TraceEvent::Deliver { at, from, to, kind });
-                self.call(to, |node, ctx| node.on_message(ctx, from, msg));
+                if self.fx.hold(to.0, event) {
+                    return self.count("paused-queued", 1);
+                }
+                if let Some(capacity) = &mut self.fx.capacity {
+                    match capacity.admit(to.index(), self.now) {
+                        Admission::Now => {}
+                        Admission::At(t) => {
+                            let incarnation = self.incarnation[to.index()];
+                            return self.queue.push(t, Event::Served { slot, incarnation });
+                        }
+                        Admission::Dropped => {
+                            self.in_flight[slot as usize] = None;
+                            self.free_slots.push(slot);
+                            self.count("capacity-dropped", 1);
+                            let why = "capacity";
+                            return self.record(|at| TraceEvent::Dropped { at, from, to, why });
+                        }
+                    }
+                }
+                self.deliver(slot);
+            }
+            Event::Served { slot, incarnation } => {
+                let to = match &self.in_flight[slot as usize] {
+                    Some((_, to, _)) => *to,
+                    None => unreachable!("in-flight slot"),
+                };
+                self.stamp(&[5, u64::from(slot)]);
+                if !self.alive[to.index()] || self.incarnation[to.index()] != incarnation {
+                    return self.drop_undeliverable(slot); // the queue died with the process
+                }
+                if self.fx.hold(to.0, event) {
+                    return self.count("paused-queued", 1);
+                }
+                self.deliver(slot);
             }
             Event::Timer {
                 node,
@@ -197,6 +234,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 let i = node as usize;
                 if !self.alive[i] || self.incarnation[i] != incarnation {
                     return; // timers die with the process that armed them
+                }
+                if self.fx.hold(node, event) {
+                    return self.count("paused-queued", 1);
                 }
                 self.stamp(&[2, u64::from(node), timer.0]);
                 self.record(|at| TraceEvent::Timer {
@@ -208,48 +248,26 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             Event::Fault { index } => {
                 self.stamp(&[3, u64::from(index)]);
                 let fault = self.faults[index as usize].clone();
-                self.record(|at| TraceEvent::Fault {
-                    at,
-                    what: format!("{:?}", fault.action),
+                let what = fault.action.describe();
+                self.history.faults_applied.push(AppliedFault {
+                    at: self.now,
+                    what: what.clone(),
                 });
+                self.record(|at| TraceEvent::Fault { at, what });
                 self.apply_fault(fault.action);
             }
             Event::Client { index } => {
+                let op = self.ops[index as usize];
+                if self.fx.hold(op.node.0, event) {
+                    return self.count("paused-queued", 1);
+                }
                 self.stamp(&[4, u64::from(index)]);
-                self.client_op(self.ops[index as usize]);
+                self.client_op(op);
             }
             Event::Sample => {
                 self.sample_convergence();
                 self.queue
                     .push(self.now + self.config.sample_every, Event::Sample);
-            }
-        }
-    }
-
-    fn apply_fault(&mut self, action: FaultAction) {
-        match action {
-            FaultAction::Partition(spec) => self.groups = Some(spec.assign(self.config.nodes)),
-            FaultAction::Heal => self.groups = None,
-            FaultAction::Crash { nodes, lose_state } => {
-                for id in nodes {
-                    let i = id.index();
-                    self.alive[i] = false;
-                    self.incarnation[i] += 1;
-                    if lose_state {
-                        self.nodes[i] = (self.factory)(id);
-                    }
-                }
-            }
-            FaultAction::Restart { nodes } => {
-                for id in nodes {
-                    let i = id.index();
-                    if self.alive[i] {
-                        continue;
-                    }
-                    self.alive[i] = true;
-                    self.incarnation[i] += 1;
-                    self.call(id, |node, ctx| node.on_start(ctx));
-                }
             }
         }
     }
@@ -300,7 +318,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let i = id.index();
         {
             let mut ctx = EmulatorContext {
-                now: self.now,
+                now: self.fx.local_time(i, self.now),
                 me: id,
                 rng: &mut self.rngs[i],
                 out: &mut self.outbox,
@@ -349,32 +367,29 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let outcome = if to.0 >= self.config.nodes {
             traffic.lost += 1;
             SendOutcome::Lost
-        } else if self
-            .groups
-            .as_ref()
-            .is_some_and(|g| g[from.index()] != g[to.index()])
-        {
+        } else if self.fx.blocks(from, to) {
             traffic.partitioned += 1;
             SendOutcome::Partitioned
         } else {
-            match self.network.transit(&mut self.network_rng) {
-                Transit::Lost => {
+            match self.fx.links.fate(from, to, &self.network, &mut self.network_rng) {
+                Fate::Lost => {
                     traffic.lost += 1;
                     SendOutcome::Lost
                 }
-                Transit::Arrives(delay) => {
+                Fate::Arrives {
+                    delay,
+                    duplicate,
+                    reordered,
+                } => {
                     let kind = msg.kind();
-                    let slot = match self.free_slots.pop() {
-                        Some(s) => {
-                            self.in_flight[s as usize] = Some((from, to, msg));
-                            s
-                        }
-                        None => {
-                            self.in_flight.push(Some((from, to, msg)));
-                            (self.in_flight.len() - 1) as u32
-                        }
-                    };
-                    self.queue.push(self.now + delay, Event::Deliver { slot });
+                    if let Some(again) = duplicate {
+                        self.in_transit(from, to, msg.clone(), again);
+                        self.count("duplicated", 1);
+                    }
+                    if reordered {
+                        self.count("reordered", 1);
+                    }
+                    self.in_transit(from, to, msg, delay);
                     self.record(|at| TraceEvent::Send {
                         at,
                         from,
@@ -397,6 +412,51 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 bytes,
                 outcome,
             });
+        }
+    }
+
+    /// Puts a message on the wire, to arrive after `delay`.
+    #[inline]
+    fn in_transit(&mut self, from: NodeId, to: NodeId, msg: N::Message, delay: SimDuration) {
+        let slot = match self.free_slots.pop() {
+            Some(s) => {
+                self.in_flight[s as usize] = Some((from, to, msg));
+                s
+            }
+            None => {
+                self.in_flight.push(Some((from, to, msg)));
+                (self.in_flight.len() - 1) as u32
+            }
+        };
+        self.queue.push(self.now + delay, Event::Deliver { slot });
+    }
+
+    /// Hands the message in `slot` to its (live, running) addressee.
+    #[inline]
+    fn deliver(&mut self, slot: u32) {
+        let (from, to, msg) = self.in_flight[slot as usize]
+            .take()
+            .expect("in-flight slot");
+        self.free_slots.push(slot);
+        self.history.traffic.delivered += 1;
+        let kind = msg.kind();
+        self.record(|at| TraceEvent::Deliver { at, from, to, kind });
+        self.call(to, |node, ctx| node.on_message(ctx, from, msg));
+    }
+
+    /// Drops the message in `slot`: its addressee is down (crashed, or out of the cluster).
+    fn drop_undeliverable(&mut self, slot: u32) {
+        let (from, to, _) = self.in_flight[slot as usize]
+            .take()
+            .expect("in-flight slot");
+        self.free_slots.push(slot);
+        if self.fx.is_absent(to.index()) {
+            self.count("to-absent", 1);
+            let why = "absent";
+            self.record(|at| TraceEvent::Dropped { at, from, to, why });
+        } else {
+            self.history.traffic.to_crashed += 1;
+            self.record(|at| TraceEvent::DropCrashed { at, from, to });
         }
     }
 

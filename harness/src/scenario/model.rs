@@ -1,5 +1,6 @@
 //! The validated scenario model shared by the YAML loader, the builder and the runner.
 
+pub use hearsay_faults::Latency;
 use hearsay_faults::FaultSchedule;
 use hearsay_protocols::SimDuration;
 use hearsay_protocols::anti_entropy::AntiEntropyConfig;
@@ -63,21 +64,6 @@ impl Default for NetworkSpec {
             loss: 0.0,
         }
     }
-}
-
-/// A latency distribution.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Latency {
-    /// Every message takes exactly this long.
-    Constant(SimDuration),
-    /// Uniform in `[min, max]` (integer nanoseconds).
-    Uniform {
-        /// Shortest latency.
-        min: SimDuration,
-        /// Longest latency.
-        max: SimDuration,
-    },
 }
 
 /// A strategy under a name.
@@ -183,13 +169,8 @@ impl Scenario {
                 format!("must be a probability in [0, 1], got {}", self.network.loss),
             ));
         }
-        if let Latency::Uniform { min, max } = self.network.latency
-            && min > max
-        {
-            return Err(ValidationError::new(
-                "network.latency",
-                format!("uniform latency needs min <= max, got {min} > {max}"),
-            ));
+        if let Err(e) = self.network.latency.check() {
+            return Err(ValidationError::new("network.latency", e));
         }
         if self.sample_every == SimDuration::ZERO {
             return Err(ValidationError::new(
@@ -293,6 +274,28 @@ impl Scenario {
                             w.at, self.duration
                         ),
                     ));
+                }
+            }
+            hearsay_workloads::Workload::Writes(list) => {
+                for (i, w) in list.iter().enumerate() {
+                    if w.node.0 >= self.nodes {
+                        return Err(ValidationError::new(
+                            format!("workload.writes[{i}].node"),
+                            format!(
+                                "node {} does not exist (the cluster has nodes 0..{})",
+                                w.node.0, self.nodes
+                            ),
+                        ));
+                    }
+                    if w.at.as_nanos() >= self.duration.as_nanos() {
+                        return Err(ValidationError::new(
+                            format!("workload.writes[{i}].at"),
+                            format!(
+                                "{} is not before the end of the run ({})",
+                                w.at, self.duration
+                            ),
+                        ));
+                    }
                 }
             }
         }

@@ -5,6 +5,7 @@
 //! scenario file.
 
 mod bench;
+mod faults;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -47,6 +48,17 @@ enum Command {
         /// Run one seed at a time on one core (results are identical either way).
         #[arg(long)]
         sequential: bool,
+    },
+    /// Print the fault schedule of one run (a nemesis drawn from the seed) as a `faults:` list.
+    #[command(
+        after_help = "Example:\n  hearsay faults scenarios/drills/nemesis.yaml --seed 3 > faults.yaml"
+    )]
+    Faults {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// The run's seed (default: the scenario's first seed).
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Measure the emulator's speed: delivered messages per second of wall time.
     #[command(after_help = "Example:\n  hearsay bench --nodes 100000 --duration 5s")]
@@ -139,6 +151,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             duration,
             protocol,
         } => bench::bench(nodes, duration, protocol),
+        Command::Faults { scenario, seed } => faults::faults(&scenario, seed),
     }
 }
 
