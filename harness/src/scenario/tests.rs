@@ -1086,8 +1086,10 @@ fn fault_parameters_are_checked_where_written() {
         &["`nodes` (every link to or from those nodes) and `to` cannot be combined"],
     );
     assert_error(
-        &with_faults("  - at: 1s\n    crash: origin\n"),
-        13,
+        &format!(
+            "{BASE}workload:\n  single_rumor: {{ node: random }}\nfaults:\n  - at: 1s\n    crash: origin\n"
+        ),
+        15,
         12,
         &["faults[0].crash: `origin` is the node of the latest client write at or before 1s"],
     );
