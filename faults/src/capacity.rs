@@ -23,8 +23,10 @@ impl Capacity {
     /// Checks the parameters.
     pub fn check(&self) -> Result<(), String> {
         if self.service == SimDuration::ZERO {
-            Err("must be longer than 0s (a node that processes instantly has no capacity limit)"
-                .to_string())
+            Err(
+                "must be longer than 0s (a node that processes instantly has no capacity limit)"
+                    .to_string(),
+            )
         } else {
             Ok(())
         }

@@ -122,9 +122,6 @@ mod tests {
             ]
         );
         assert!(c.check(6).is_ok());
-        assert_eq!(
-            Churn { join: 6, ..c }.check(6).unwrap_err().0,
-            "join"
-        );
+        assert_eq!(Churn { join: 6, ..c }.check(6).unwrap_err().0, "join");
     }
 }

@@ -21,6 +21,8 @@
 //! * `duplicate`: a duplication rate of 0.1–0.5 on every link;
 //! * `reorder`: 0.1–0.5 of messages held back by 10–100 ms;
 //! * `skew`: a random node's clock set 0.5–5 s ahead or behind.
+//!
+//! Times and durations are drawn in whole milliseconds.
 
 use crate::{
     ClockSkew, FaultAction, FaultError, FaultSchedule, Latency, LinkEffect, LinkFault, Links,
@@ -123,7 +125,10 @@ impl Nemesis {
                 return err(field, "the range must start above 0s".to_string());
             }
             if min > max {
-                return err(field, format!("the range {min}..{max} is empty: expected min <= max"));
+                return err(
+                    field,
+                    format!("the range {min}..{max} is empty: expected min <= max"),
+                );
             }
         }
         if self.start >= self.stop {
@@ -195,8 +200,12 @@ impl Nemesis {
     }
 }
 
+/// A duration drawn uniformly from `[min, max]`, in whole milliseconds when the range spans
+/// one (so that printed schedules read `3.217s`, not `3.217845512s`).
 fn draw_between<R: Rng>(rng: &mut R, (min, max): (SimDuration, SimDuration)) -> SimDuration {
-    SimDuration(min.as_nanos() + uniform_below(rng, max.as_nanos() - min.as_nanos() + 1))
+    let span = max.as_nanos() - min.as_nanos();
+    let step = if span >= 1_000_000 { 1_000_000 } else { 1 };
+    SimDuration(min.as_nanos() + step * uniform_below(rng, span / step + 1))
 }
 
 /// One of `n` values `first, first + step, …`.
@@ -299,7 +308,14 @@ mod tests {
         let kinds: std::collections::BTreeSet<&str> = s
             .faults()
             .iter()
-            .map(|f| f.action.describe().split(' ').next().unwrap_or("").to_string())
+            .map(|f| {
+                f.action
+                    .describe()
+                    .split(' ')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
             .map(|k| match k.as_str() {
                 "partition" | "crash" | "delay" => "ok",
                 "heal" | "restart" | "end" => "end",
@@ -313,7 +329,9 @@ mod tests {
     fn a_mix_must_add_up_to_100_and_each_share_be_a_percentage() {
         let mut n = nemesis();
         n.mix[0].1 = 140.0;
-        assert!(matches!(n.check(10), Err(FaultError::Nemesis { field, .. }) if field == "mix.partition"));
+        assert!(
+            matches!(n.check(10), Err(FaultError::Nemesis { field, .. }) if field == "mix.partition")
+        );
         n.mix[0].1 = 30.0;
         assert!(matches!(n.check(10), Err(FaultError::Nemesis { field, .. }) if field == "mix"));
     }

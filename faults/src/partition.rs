@@ -119,7 +119,9 @@ impl PartitionSpec {
             }
         };
         match self {
-            PartitionSpec::Halves => same((0..nodes).map(|i| GroupId::from(i >= nodes / 2)).collect()),
+            PartitionSpec::Halves => {
+                same((0..nodes).map(|i| GroupId::from(i >= nodes / 2)).collect())
+            }
             PartitionSpec::MajorityMinority => {
                 same((0..nodes).map(|i| GroupId::from(i > nodes / 2)).collect())
             }
@@ -272,7 +274,9 @@ pub fn evenly_spread(nodes: u32, count: u32) -> Vec<NodeId> {
 
 /// How many of `nodes` a percentage is, rounded to the nearest node.
 pub fn share_of(nodes: u32, percent: f64) -> u32 {
-    ((percent / 100.0) * f64::from(nodes)).round().clamp(0.0, f64::from(nodes)) as u32
+    ((percent / 100.0) * f64::from(nodes))
+        .round()
+        .clamp(0.0, f64::from(nodes)) as u32
 }
 
 #[cfg(test)]
@@ -294,7 +298,10 @@ mod tests {
 
     #[test]
     fn halves_split_at_the_middle() {
-        assert_eq!(PartitionSpec::Halves.connectivity(5).groups(), &[0, 0, 1, 1, 1]);
+        assert_eq!(
+            PartitionSpec::Halves.connectivity(5).groups(),
+            &[0, 0, 1, 1, 1]
+        );
         assert_eq!(
             PartitionSpec::MajorityMinority.connectivity(4).groups(),
             &[0, 0, 0, 1]
@@ -328,7 +335,11 @@ mod tests {
         for n in [3u32, 5, 7, 10, 11] {
             let c = PartitionSpec::Ring.connectivity(n);
             let views: Vec<Vec<u32>> = (0..n)
-                .map(|a| (0..n).filter(|&b| !c.blocks(NodeId(a), NodeId(b))).collect())
+                .map(|a| {
+                    (0..n)
+                        .filter(|&b| !c.blocks(NodeId(a), NodeId(b)))
+                        .collect()
+                })
                 .collect();
             for v in &views {
                 assert!(v.len() as u32 > n / 2, "n={n}: {views:?}");
@@ -369,10 +380,7 @@ mod tests {
 
     #[test]
     fn shares_are_spread_over_the_ids() {
-        assert_eq!(
-            evenly_spread(10, 3),
-            vec![NodeId(1), NodeId(5), NodeId(8)]
-        );
+        assert_eq!(evenly_spread(10, 3), vec![NodeId(1), NodeId(5), NodeId(8)]);
         assert_eq!(evenly_spread(4, 4).len(), 4);
         assert_eq!(share_of(1000, 30.0), 300);
         assert_eq!(share_of(3, 50.0), 2);

@@ -28,8 +28,8 @@ impl FaultSchedule {
             }
             let mut item = format!("at: {}, {}", duration(f.at.as_nanos()), action(&f.action));
             if let Some(undo) = f.action.undo()
-                && let Some(j) = (i + 1..faults.len())
-                    .find(|&j| !paired[j] && faults[j].action == undo)
+                && let Some(j) =
+                    (i + 1..faults.len()).find(|&j| !paired[j] && faults[j].action == undo)
             {
                 paired[j] = true;
                 let lasting = faults[j].at.saturating_since(f.at);

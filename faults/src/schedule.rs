@@ -231,17 +231,20 @@ mod tests {
             FaultSchedule::new(bad_rate, 4),
             Err(FaultError::Invalid { field: "rate", .. })
         ));
-        let join_member = vec![f(
-            1,
-            FaultAction::Join {
-                nodes: vec![NodeId(0)],
-            },
-        ), f(
-            2,
-            FaultAction::Join {
-                nodes: vec![NodeId(0)],
-            },
-        )];
+        let join_member = vec![
+            f(
+                1,
+                FaultAction::Join {
+                    nodes: vec![NodeId(0)],
+                },
+            ),
+            f(
+                2,
+                FaultAction::Join {
+                    nodes: vec![NodeId(0)],
+                },
+            ),
+        ];
         assert!(matches!(
             FaultSchedule::new(join_member, 4),
             Err(FaultError::Contradiction {

@@ -184,9 +184,7 @@ impl Tracker {
                     return Err(FaultError::Invalid {
                         index,
                         field: "percent",
-                        message: format!(
-                            "the percentages add up to {total}: expected at most 100"
-                        ),
+                        message: format!("the percentages add up to {total}: expected at most 100"),
                     });
                 }
             }
@@ -259,9 +257,14 @@ impl Tracker {
                 self.partition = None;
                 self.network.clear();
             }
-            FaultAction::Crash { nodes, .. } => {
-                self.transition(index, at, "crash", nodes, &[Life::Up, Life::Paused], Life::Crashed)?
-            }
+            FaultAction::Crash { nodes, .. } => self.transition(
+                index,
+                at,
+                "crash",
+                nodes,
+                &[Life::Up, Life::Paused],
+                Life::Crashed,
+            )?,
             FaultAction::Restart { nodes } => {
                 self.transition(index, at, "restart", nodes, &[Life::Crashed], Life::Up)?
             }

@@ -28,7 +28,12 @@ impl PerNode {
         }
     }
 
-    fn close(&mut self, nodes: impl IntoIterator<Item = u32>, at: SimTime, out: &mut [FaultWindow]) {
+    fn close(
+        &mut self,
+        nodes: impl IntoIterator<Item = u32>,
+        at: SimTime,
+        out: &mut [FaultWindow],
+    ) {
         for n in nodes {
             if let Some(i) = self.0.remove(&n) {
                 let end = out[i].end.get_or_insert(at);
@@ -50,7 +55,8 @@ impl FaultSchedule {
         let mut skewed = PerNode::default();
         let mut absent = PerNode::default();
         let mut capped: Vec<(NodeSet, usize)> = Vec::new();
-        let nodes_of = |l: &Vec<hearsay_protocols::NodeId>| l.iter().map(|n| n.0).collect::<Vec<_>>();
+        let nodes_of =
+            |l: &Vec<hearsay_protocols::NodeId>| l.iter().map(|n| n.0).collect::<Vec<_>>();
         let push = |out: &mut Vec<FaultWindow>, kind: String, start: SimTime| {
             out.push(FaultWindow {
                 kind,

@@ -61,9 +61,10 @@ pub fn run_scenario_with(scenario: &Scenario, options: RunOptions) -> ScenarioRe
 /// from the run's `("nemesis", 0)` stream. The same seed always gives the same schedule, and
 /// [`FaultSchedule::to_yaml`] prints it as a `faults:` list that replays the run.
 pub fn run_faults(scenario: &Scenario, seed: u64) -> Cow<'_, FaultSchedule> {
-    scenario
-        .faults
-        .for_run(scenario.nodes, &mut RngStreams::new(seed).stream("nemesis", 0))
+    scenario.faults.for_run(
+        scenario.nodes,
+        &mut RngStreams::new(seed).stream("nemesis", 0),
+    )
 }
 
 /// Runs one strategy under one seed: the judged result, and the raw output (history, trace).

@@ -191,14 +191,21 @@ fn a_latency_fault_gives_its_link_a_heavy_tailed_distribution() {
         .map(Arrival::latency)
         .collect();
     on_link.sort();
-    assert!(off_link.iter().all(|d| *d == ms(5)), "the other link keeps the base latency");
+    assert!(
+        off_link.iter().all(|d| *d == ms(5)),
+        "the other link keeps the base latency"
+    );
     assert!(on_link.len() > 3000, "{}", on_link.len());
     assert!(on_link[0] >= ms(2), "never below the Pareto scale");
     // Median of Pareto(2 ms, 1.2) is 2 ms · 2^(1/1.2) ≈ 3.56 ms; its tail is heavy: the slowest
     // of ~4,000 messages takes well over a second of delay more than the median.
     let median = on_link[on_link.len() / 2].as_millis_f64();
     assert!((3.2..3.9).contains(&median), "median {median}");
-    assert!(on_link.last().unwrap() > &ms(300), "max {:?}", on_link.last());
+    assert!(
+        on_link.last().unwrap() > &ms(300),
+        "max {:?}",
+        on_link.last()
+    );
 }
 
 #[test]
@@ -210,7 +217,15 @@ fn a_normal_base_latency_has_its_mean_and_spread() {
         },
         loss: 0.0,
     };
-    let out = probe::run(2, secs(30), network, ms(5), |me| to(&[1 - me.0]), &[], vec![]);
+    let out = probe::run(
+        2,
+        secs(30),
+        network,
+        ms(5),
+        |me| to(&[1 - me.0]),
+        &[],
+        vec![],
+    );
     let lat: Vec<f64> = probe::arrivals(&out)
         .iter()
         .map(|x| x.latency().as_millis_f64())
@@ -257,7 +272,10 @@ fn duplicated_messages_are_delivered_twice_and_counted() {
     for (seq, (n, sent)) in &copies {
         let from_0 = seq >> 32 == 0;
         let expected = if from_0 && *sent < at_ms(1000) { 2 } else { 1 };
-        assert_eq!(*n, expected, "ping {seq:#x} sent at {sent:?} arrived {n} times");
+        assert_eq!(
+            *n, expected,
+            "ping {seq:#x} sent at {sent:?} arrived {n} times"
+        );
         twice += u64::from(*n == 2);
     }
     assert!(twice >= 95, "{twice}");
@@ -289,14 +307,23 @@ fn reordering_holds_messages_back_so_later_ones_overtake_them() {
     );
     let a = probe::arrivals(&out);
     let held = a.iter().filter(|x| x.latency() == ms(55)).count();
-    assert_eq!(held + a.iter().filter(|x| x.latency() == ms(5)).count(), a.len());
+    assert_eq!(
+        held + a.iter().filter(|x| x.latency() == ms(5)).count(),
+        a.len()
+    );
     // Counted when held back; the last few are still on the wire when the run ends.
     let counted = out.history.counters["reordered"];
-    assert!((held as u64..=held as u64 + 6).contains(&counted), "{counted} vs {held}");
+    assert!(
+        (held as u64..=held as u64 + 6).contains(&counted),
+        "{counted} vs {held}"
+    );
     let share = held as f64 / a.len() as f64;
     assert!((0.25..0.35).contains(&share), "{share}");
     // Arrival order differs from send order: some ping arrives after one sent later.
     let overtaken = a.windows(2).filter(|w| w[1].seq < w[0].seq).count();
     assert!(overtaken > 50, "{overtaken}");
-    assert!(out.history.traffic.sent - a.len() as u64 <= 6, "reordering loses nothing");
+    assert!(
+        out.history.traffic.sent - a.len() as u64 <= 6,
+        "reordering loses nothing"
+    );
 }

@@ -129,10 +129,16 @@ fn crashing_a_share_of_the_cluster_takes_that_many_nodes_down() {
         other => panic!("{other:?}"),
     };
     assert_eq!(down.len(), 10);
-    assert!(down.windows(2).all(|w| w[1].0 - w[0].0 == 5), "spread: {down:?}");
+    assert!(
+        down.windows(2).all(|w| w[1].0 - w[0].0 == 5),
+        "spread: {down:?}"
+    );
     for e in out.trace.unwrap() {
         if let TraceEvent::Deliver { at, to, .. } = e {
-            assert!(!(down.contains(&to) && at > at_ms(1010)), "{to} received at {at:?}");
+            assert!(
+                !(down.contains(&to) && at > at_ms(1010)),
+                "{to} received at {at:?}"
+            );
         }
     }
     assert!(result.traffic.to_crashed > 0);
@@ -189,13 +195,19 @@ fn a_paused_node_gets_what_was_held_for_it_in_order_on_resume() {
     let a = probe::arrivals(&out);
     let at_1: Vec<&Arrival> = a.iter().filter(|x| x.to == NodeId(1)).collect();
     let paused = |t: SimTime| t > at_ms(1000) && t < at_ms(2000);
-    assert!(at_1.iter().all(|x| !paused(x.arrived)), "delivered while paused");
+    assert!(
+        at_1.iter().all(|x| !paused(x.arrived)),
+        "delivered while paused"
+    );
     let held: Vec<&&Arrival> = at_1
         .iter()
         .filter(|x| x.sent + ms(5) > at_ms(1000) && x.sent < at_ms(2000))
         .collect();
     assert_eq!(held.len(), 100, "every ping sent to it while paused");
-    assert!(held.iter().all(|x| x.arrived == at_ms(2000)), "all on resume");
+    assert!(
+        held.iter().all(|x| x.arrived == at_ms(2000)),
+        "all on resume"
+    );
     assert!(
         held.windows(2).all(|w| w[0].seq < w[1].seq),
         "in the order they arrived"
@@ -269,7 +281,12 @@ fn nodes_joining_catch_up_and_nodes_leaving_are_gone() {
     assert!(out.history.counters["to-absent"] > 0);
     assert_eq!(result.live_nodes, 37);
     assert!(result.passed(), "{:?}", result.checks);
-    assert!(result.faults.iter().any(|w| w.kind == "absent n35" && w.end == Some(3.0)));
+    assert!(
+        result
+            .faults
+            .iter()
+            .any(|w| w.kind == "absent n35" && w.end == Some(3.0))
+    );
 }
 
 #[test]
@@ -343,7 +360,11 @@ fn a_full_inbound_queue_drops_and_counts_and_service_paces_deliveries() {
     let dropped = out.history.counters["capacity-dropped"];
     let sent = out.history.traffic.sent;
     assert!(dropped > sent / 2, "{dropped} of {sent}");
-    assert!(a.len() <= 2000 / 5 + 1, "{} served in 2 s at 5 ms each", a.len());
+    assert!(
+        a.len() <= 2000 / 5 + 1,
+        "{} served in 2 s at 5 ms each",
+        a.len()
+    );
     // One at a time, each after a full service time, and never more than the queue ahead.
     assert!(a.windows(2).all(|w| w[1].arrived - w[0].arrived >= ms(5)));
     assert!(a.iter().all(|x| x.latency() <= ms(5 + 5 * 5)));
@@ -354,7 +375,15 @@ fn a_full_inbound_queue_drops_and_counts_and_service_paces_deliveries() {
         .trace
         .unwrap()
         .iter()
-        .filter(|e| matches!(e, TraceEvent::Dropped { why: "capacity", .. }))
+        .filter(|e| {
+            matches!(
+                e,
+                TraceEvent::Dropped {
+                    why: "capacity",
+                    ..
+                }
+            )
+        })
         .count() as u64;
     assert_eq!(drops, dropped);
     // Without the bound, nothing is dropped.

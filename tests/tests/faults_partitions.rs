@@ -24,7 +24,9 @@ fn write_at(node: u32, at: u64) -> Workload {
     })
 }
 
-fn sends(trace: &[TraceEvent]) -> impl Iterator<Item = (SimTime, NodeId, NodeId, SendOutcome)> + '_ {
+fn sends(
+    trace: &[TraceEvent],
+) -> impl Iterator<Item = (SimTime, NodeId, NodeId, SendOutcome)> + '_ {
     trace.iter().filter_map(|e| match e {
         TraceEvent::Send {
             at,
@@ -79,14 +81,21 @@ fn an_isolated_node_learns_nothing_until_the_heal() {
         .map(|l| l.at)
         .collect();
     assert_eq!(learned.len(), 1, "{learned:?}");
-    assert!(learned[0] >= heal, "learned at {:?}, before the heal", learned[0]);
+    assert!(
+        learned[0] >= heal,
+        "learned at {:?}, before the heal",
+        learned[0]
+    );
     let others_before_heal = out
         .history
         .learned
         .iter()
         .filter(|l| l.node != victim && l.at < heal)
         .count();
-    assert_eq!(others_before_heal, 29, "everyone else learned it during the partition");
+    assert_eq!(
+        others_before_heal, 29,
+        "everyone else learned it during the partition"
+    );
     assert!(result.passed(), "{:?}", result.checks);
 }
 
@@ -148,7 +157,10 @@ fn a_one_way_partition_lets_exactly_one_direction_through() {
     assert!(learned(1, Some(deaf)).iter().any(|(_, t)| during(*t)));
     // Nobody hears node 3: its key 2 spreads only after the heal.
     for (node, t) in learned(2, None) {
-        assert!(node == deaf || t >= at_ms(6000), "{node} learned key 2 at {t:?}");
+        assert!(
+            node == deaf || t >= at_ms(6000),
+            "{node} learned key 2 at {t:?}"
+        );
     }
     assert_eq!(learned(2, None).len(), 20, "and then everyone learns it");
     assert!(result.passed(), "{:?}", result.checks);
@@ -177,7 +189,11 @@ fn a_bridge_node_carries_an_update_between_the_sides() {
         .filter(|l| l.node.0 >= 10)
         .min_by_key(|l| l.at)
         .unwrap();
-    assert_eq!(first_on_b.node, NodeId(15), "the bridge learns it first on side B");
+    assert_eq!(
+        first_on_b.node,
+        NodeId(15),
+        "the bridge learns it first on side B"
+    );
     for (at, from, to, outcome) in sends(out.trace.as_ref().unwrap()) {
         let crosses = (from.0 < 10) != (to.0 < 10);
         let via_bridge = from.0 == 15 || to.0 == 15;
@@ -217,7 +233,10 @@ fn healing_one_node_reconnects_it_while_the_rest_stays_cut() {
             cut_across += 1;
         }
     }
-    assert!(healed_across > 5 && cut_across > 20, "{healed_across} {cut_across}");
+    assert!(
+        healed_across > 5 && cut_across > 20,
+        "{healed_across} {cut_across}"
+    );
 }
 
 #[test]
@@ -255,14 +274,13 @@ fn every_partition_shape_cuts_exactly_its_links() {
                 "{spec:?}: {at:?} {from}->{to}"
             );
             if during {
-                if expect_cut {
-                    blocked += 1
-                } else {
-                    open += 1
-                }
+                if expect_cut { blocked += 1 } else { open += 1 }
             }
         }
-        assert!(blocked > 0 && open > 0, "{spec:?}: {blocked} cut, {open} open");
+        assert!(
+            blocked > 0 && open > 0,
+            "{spec:?}: {blocked} cut, {open} open"
+        );
         assert_eq!(result.faults.len(), 1);
         assert_eq!(
             (result.faults[0].start, result.faults[0].end),

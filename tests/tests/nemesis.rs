@@ -50,7 +50,11 @@ fn the_same_seed_gives_the_same_schedule_and_another_seed_another() {
     assert!(kinds.len() >= 4, "{kinds:?}");
     // heal_at_end (the default): everything that started has ended by `stop`.
     let windows = a.windows();
-    assert!(windows.iter().all(|w| w.end.is_some_and(|e| e.as_nanos() <= 14_000_000_000)));
+    assert!(
+        windows
+            .iter()
+            .all(|w| w.end.is_some_and(|e| e.as_nanos() <= 14_000_000_000))
+    );
 }
 
 #[test]

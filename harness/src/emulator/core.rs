@@ -371,7 +371,11 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             traffic.partitioned += 1;
             SendOutcome::Partitioned
         } else {
-            match self.fx.links.fate(from, to, &self.network, &mut self.network_rng) {
+            match self
+                .fx
+                .links
+                .fate(from, to, &self.network, &mut self.network_rng)
+            {
                 Fate::Lost => {
                     traffic.lost += 1;
                     SendOutcome::Lost

@@ -101,13 +101,7 @@ impl LinkRules {
     /// in force on that link. Draws come from `rng` (the network stream) in a fixed order:
     /// base loss, fault losses, latency, extra delays, reordering, duplication.
     #[inline]
-    pub fn fate<R: Rng>(
-        &self,
-        from: NodeId,
-        to: NodeId,
-        base: &NetworkModel,
-        rng: &mut R,
-    ) -> Fate {
+    pub fn fate<R: Rng>(&self, from: NodeId, to: NodeId, base: &NetworkModel, rng: &mut R) -> Fate {
         if self.rules.is_empty() {
             return match base.transit(rng) {
                 super::Transit::Lost => Fate::Lost,
@@ -132,7 +126,12 @@ impl LinkRules {
         if base.lost(rng) {
             return Fate::Lost;
         }
-        let on_link = || self.rules.iter().filter(|r| r.matches(from, to)).map(|r| &r.fault.effect);
+        let on_link = || {
+            self.rules
+                .iter()
+                .filter(|r| r.matches(from, to))
+                .map(|r| &r.fault.effect)
+        };
         for effect in on_link() {
             if let LinkEffect::Loss(p) = effect
                 && coin(rng, *p)

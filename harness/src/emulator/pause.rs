@@ -39,8 +39,9 @@ impl<E> Pause<E> {
     /// Resumes `node`, returning what was held for it in the order it arrived.
     pub fn resume(&mut self, node: u32) -> Vec<E> {
         self.paused[node as usize] = false;
-        let (mine, rest): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.held).into_iter().partition(|(n, _)| *n == node);
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|(n, _)| *n == node);
         self.held = rest;
         mine.into_iter().map(|(_, e)| e).collect()
     }

@@ -22,9 +22,7 @@
 //!   - { at: 0s, capacity: { queue: 20, service: 2ms } }
 //! ```
 
-use super::reading::{
-    Fields, Result, boolean, child, duration, fail, integer, item, list, number,
-};
+use super::reading::{Fields, Result, boolean, child, duration, fail, integer, item, list, number};
 use super::tree::{Node, Pos, Value, clip};
 use hearsay_faults::{
     Capacity, Churn, ClockSkew, FaultAction, Latency, LinkEffect, LinkFault, Links, Nemesis,
@@ -425,7 +423,11 @@ fn origin_of(workload: &Workload, at: SimTime) -> Option<NodeId> {
             Origin::Node(n) if w.at <= at => Some(n),
             _ => None,
         },
-        Workload::Writes(list) => list.iter().filter(|w| w.at <= at).last().map(|w| w.node),
+        Workload::Writes(list) => list
+            .iter()
+            .filter(|w| w.at <= at)
+            .max_by_key(|w| w.at)
+            .map(|w| w.node),
     }
 }
 
@@ -462,7 +464,13 @@ fn rate(node: &Node, path: &str) -> Result<SimDuration> {
             format!("expected {EXPECTED}, found {}", node.value.describe()),
         );
     };
-    let bad = || fail(node.pos, path, format!("expected {EXPECTED}, found `{}`", clip(s)));
+    let bad = || {
+        fail(
+            node.pos,
+            path,
+            format!("expected {EXPECTED}, found `{}`", clip(s)),
+        )
+    };
     let Some((count, per)) = s.split_once('/') else {
         return bad();
     };
@@ -476,9 +484,15 @@ fn rate(node: &Node, path: &str) -> Result<SimDuration> {
         return bad();
     };
     if !(count.is_finite() && count > 0.0) || per == SimDuration::ZERO {
-        return fail(node.pos, path, format!("the rate `{}` must be above 0", clip(s)));
+        return fail(
+            node.pos,
+            path,
+            format!("the rate `{}` must be above 0", clip(s)),
+        );
     }
-    Ok(SimDuration((per.as_nanos() as f64 / count).round().max(1.0) as u64))
+    Ok(SimDuration(
+        (per.as_nanos() as f64 / count).round().max(1.0) as u64,
+    ))
 }
 
 /// A network fault of `kind` (`loss`, `latency`, `delay`, `duplicate`, `reorder`).
@@ -640,7 +654,10 @@ fn capacity(node: &Node, path: &str, r: &mut Reading) -> Result<FaultAction> {
         &f.path_of("queue"),
         "how many messages may wait, a whole number",
     )?;
-    let s = f.required("service", "how long one message takes to process, like `1ms`")?;
+    let s = f.required(
+        "service",
+        "how long one message takes to process, like `1ms`",
+    )?;
     r.field("service", Some(s));
     let service = duration(s, &f.path_of("service"))?;
     let nodes = match f.get("nodes") {
@@ -683,7 +700,10 @@ fn latency_in(f: &Fields<'_>) -> Result<Latency> {
         "normal" => {
             let d = Fields::new(v, &path, "a normal distribution", &["mean", "sd"])?;
             Ok(Latency::Normal {
-                mean: duration(d.required("mean", "the mean, like `10ms`")?, &d.path_of("mean"))?,
+                mean: duration(
+                    d.required("mean", "the mean, like `10ms`")?,
+                    &d.path_of("mean"),
+                )?,
                 sd: duration(
                     d.required("sd", "the standard deviation, like `2ms`")?,
                     &d.path_of("sd"),
@@ -780,11 +800,7 @@ fn duration_range(node: &Node, path: &str) -> Result<(SimDuration, SimDuration)>
 fn percent(node: &Node, path: &str) -> Result<f64> {
     let p = number(node, path, PERCENT)?;
     if !(0.0..=100.0).contains(&p) {
-        return fail(
-            node.pos,
-            path,
-            format!("percentage {p} is outside 0–100"),
-        );
+        return fail(node.pos, path, format!("percentage {p} is outside 0–100"));
     }
     Ok(p)
 }

@@ -1,7 +1,7 @@
 //! The validated scenario model shared by the YAML loader, the builder and the runner.
 
-pub use hearsay_faults::Latency;
 use hearsay_faults::FaultSchedule;
+pub use hearsay_faults::Latency;
 use hearsay_protocols::SimDuration;
 use hearsay_protocols::anti_entropy::AntiEntropyConfig;
 use hearsay_protocols::rumor::RumorConfig;

@@ -776,17 +776,23 @@ nemesis:
     let s = parse(&text).unwrap_or_else(|e| panic!("{e}"));
     let has = |a: &FaultAction| s.faults.faults().iter().any(|f| &f.action == a);
     let ids = |l: &[u32]| l.iter().map(|&n| NodeId(n)).collect::<Vec<_>>();
-    assert!(has(&FaultAction::Partition(PartitionSpec::MajorityMinority)));
-    assert!(has(&FaultAction::Partition(PartitionSpec::Isolate(ids(&[3, 4])))));
+    assert!(has(&FaultAction::Partition(
+        PartitionSpec::MajorityMinority
+    )));
+    assert!(has(&FaultAction::Partition(PartitionSpec::Isolate(ids(
+        &[3, 4]
+    )))));
     assert!(has(&FaultAction::HealNodes { nodes: ids(&[3]) }));
     assert!(has(&FaultAction::Partition(PartitionSpec::OneWay {
         from: ids(&[1]),
         to: None
     })));
-    assert!(has(&FaultAction::Partition(PartitionSpec::Percentages(vec![
-        30.0, 70.0
-    ]))));
-    assert!(has(&FaultAction::Partition(PartitionSpec::Bridge(NodeId(7)))));
+    assert!(has(&FaultAction::Partition(PartitionSpec::Percentages(
+        vec![30.0, 70.0]
+    ))));
+    assert!(has(&FaultAction::Partition(PartitionSpec::Bridge(NodeId(
+        7
+    )))));
     // 1% of 1000 nodes, spread over the ids.
     assert!(has(&FaultAction::Crash {
         nodes: hearsay_faults::evenly_spread(1000, 10),
@@ -881,7 +887,10 @@ nemesis:
             (NemesisFault::Delay, 30.0)
         ]
     );
-    assert_eq!(n.every, (SimDuration::from_secs(1), SimDuration::from_secs(3)));
+    assert_eq!(
+        n.every,
+        (SimDuration::from_secs(1), SimDuration::from_secs(3))
+    );
     assert_eq!(n.stop, SimTime(20_000_000_000), "defaults to the run's end");
     assert!(n.heal_at_end);
     let lat = parse(&format!(
@@ -932,7 +941,9 @@ fn a_percentage_outside_0_to_100_is_located() {
         "s.yaml:13:23: faults[0].crash.percent: percentage 130 is outside 0–100"
     );
     assert_eq!(
-        error(&with_faults("  - at: 1s\n    partition: { percent: [50, -5] }\n")),
+        error(&with_faults(
+            "  - at: 1s\n    partition: { percent: [50, -5] }\n"
+        )),
         "s.yaml:13:32: faults[0].partition.percent[1]: percentage -5 is outside 0–100"
     );
     // In range one by one, but more than the whole cluster together.
@@ -996,7 +1007,7 @@ fn overlapping_contradictory_faults_are_located() {
     // Two skews of one node.
     assert_error(
         &with_faults(
-            "  - { at: 0s, skew: { nodes: [3], offset: 1s } }\n  - { at: 1s, skew: { nodes: [3], offset: 2s } }\n"
+            "  - { at: 0s, skew: { nodes: [3], offset: 1s } }\n  - { at: 1s, skew: { nodes: [3], offset: 2s } }\n",
         ),
         13,
         31,
@@ -1097,7 +1108,10 @@ fn fault_parameters_are_checked_where_written() {
         &with_faults("  - at: 1s\n    join: [3]\n    for: 2s\n"),
         14,
         5,
-        &["`for` applies only to faults that last", "this fault is a `join`"],
+        &[
+            "`for` applies only to faults that last",
+            "this fault is a `join`",
+        ],
     );
 }
 

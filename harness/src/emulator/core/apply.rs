@@ -64,7 +64,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             FaultAction::NetworkEnd(fault) => self.fx.links.remove(&fault),
             FaultAction::Skew { nodes, skew } => {
                 let clocks = self.fx.clocks.get_or_insert_with(|| Clocks::new(n));
-                nodes.iter().for_each(|id| clocks.set(id.index(), skew, self.now));
+                nodes
+                    .iter()
+                    .for_each(|id| clocks.set(id.index(), skew, self.now));
             }
             FaultAction::SkewEnd { nodes } => {
                 if let Some(clocks) = &mut self.fx.clocks {
@@ -124,4 +126,3 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 }
-
