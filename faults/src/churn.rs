@@ -5,6 +5,12 @@
 //! and brings them in one at a time; between joins, `L` of the initial members — spread evenly
 //! over their ids — leave for good. Events alternate (join, leave, join, …) one every `every`.
 //! A joining node starts with an empty state and must catch up through the protocol.
+//!
+//! Absent nodes (not joined yet, or left) are down: they receive nothing, fire no timers and
+//! take no client requests. Peer sampling is not told about membership: the uniform sampler
+//! keeps O(1) memory per node and draws over all ids, so gossip aimed at an absent node is
+//! dropped on arrival and counted (`to-absent`) — the cost a real gossip system pays until its
+//! membership view catches up.
 
 use crate::{FaultAction, TimedFault, evenly_spread};
 use hearsay_protocols::{NodeId, SimDuration, SimTime};

@@ -23,7 +23,6 @@ mod trace;
 
 pub use self::core::{Emulator, EmulatorConfig, RunOutput};
 pub use event_queue::EventQueue;
-pub use latency::sample as sample_latency;
 pub use network::{NetworkModel, Transit};
 pub use rng_streams::{RngStreams, StreamRng};
 pub use trace::{Fingerprint, SendOutcome, TraceEvent};

@@ -9,6 +9,7 @@
 //!   - { at: 2s, partition: halves, for: 3s }          # halves | majority-minority | ring
 //!   - { at: 2s, partition: { isolate: [3] } }          # also bridge, percent, groups, one_way
 //!   - { at: 6s, heal: all }                            # all | partition | network | [3, 4]
+//!   - { at: 6s, heal: { loss: 0.3 } }                  # end one fault (also skew, capacity)
 //!   - { at: 1s, crash: [3, 4], lose_state: true, for: 2s }
 //!   - { at: 1s, crash: { percent: 30 } }               # or `crash: origin`
 //!   - { at: 1s, pause: [5], for: 1s }                  # and restart/resume/join/leave: [ids]
