@@ -191,41 +191,15 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if !self.alive[to.index()] {
                     return self.drop_undeliverable(slot);
                 }
-                if self.fx.hold(to.0, event) {
-                    return self.count("paused-queued", 1);
+                if self.fx.pause.is_some() && self.hold(to.0, event) {
+                    return;
                 }
-                if let Some(capacity) = &mut self.fx.capacity {
-                    match capacity.admit(to.index(), self.now) {
-                        Admission::Now => {}
-                        Admission::At(t) => {
-                            let incarnation = self.incarnation[to.index()];
-                            return self.queue.push(t, Event::Served { slot, incarnation });
-                        }
-                        Admission::Dropped => {
-                            self.in_flight[slot as usize] = None;
-                            self.free_slots.push(slot);
-                            self.count("capacity-dropped", 1);
-                            let why = "capacity";
-                            return self.record(|at| TraceEvent::Dropped { at, from, to, why });
-                        }
-                    }
+                if self.fx.capacity.is_some() && self.queued_for_service(slot, from, to) {
+                    return;
                 }
                 self.deliver(slot);
             }
-            Event::Served { slot, incarnation } => {
-                let to = match &self.in_flight[slot as usize] {
-                    Some((_, to, _)) => *to,
-                    None => unreachable!("in-flight slot"),
-                };
-                self.stamp(&[5, u64::from(slot)]);
-                if !self.alive[to.index()] || self.incarnation[to.index()] != incarnation {
-                    return self.drop_undeliverable(slot); // the queue died with the process
-                }
-                if self.fx.hold(to.0, event) {
-                    return self.count("paused-queued", 1);
-                }
-                self.deliver(slot);
-            }
+            Event::Served { slot, incarnation } => self.served(slot, incarnation),
             Event::Timer {
                 node,
                 timer,
@@ -235,8 +209,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if !self.alive[i] || self.incarnation[i] != incarnation {
                     return; // timers die with the process that armed them
                 }
-                if self.fx.hold(node, event) {
-                    return self.count("paused-queued", 1);
+                if self.fx.pause.is_some() && self.hold(node, event) {
+                    return;
                 }
                 self.stamp(&[2, u64::from(node), timer.0]);
                 self.record(|at| TraceEvent::Timer {
@@ -245,21 +219,11 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 });
                 self.call(NodeId(node), |n, ctx| n.on_timer(ctx, timer));
             }
-            Event::Fault { index } => {
-                self.stamp(&[3, u64::from(index)]);
-                let fault = self.faults[index as usize].clone();
-                let what = fault.action.describe();
-                self.history.faults_applied.push(AppliedFault {
-                    at: self.now,
-                    what: what.clone(),
-                });
-                self.record(|at| TraceEvent::Fault { at, what });
-                self.apply_fault(fault.action);
-            }
+            Event::Fault { index } => self.fault(index),
             Event::Client { index } => {
                 let op = self.ops[index as usize];
-                if self.fx.hold(op.node.0, event) {
-                    return self.count("paused-queued", 1);
+                if self.fx.pause.is_some() && self.hold(op.node.0, event) {
+                    return;
                 }
                 self.stamp(&[4, u64::from(index)]);
                 self.client_op(op);
@@ -270,6 +234,71 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     .push(self.now + self.config.sample_every, Event::Sample);
             }
         }
+    }
+
+    /// Holds `event` if `node` is paused; returns whether it did.
+    #[inline(never)]
+    fn hold(&mut self, node: u32, event: Event) -> bool {
+        let held = self.fx.hold(node, event);
+        if held {
+            self.count("paused-queued", 1);
+        }
+        held
+    }
+
+    /// Passes a message arriving at a capacity-bounded node through its inbound queue: returns
+    /// false if it is to be delivered now, true if it was queued or dropped.
+    #[inline(never)]
+    fn queued_for_service(&mut self, slot: u32, from: NodeId, to: NodeId) -> bool {
+        let Some(capacity) = &mut self.fx.capacity else {
+            return false;
+        };
+        match capacity.admit(to.index(), self.now) {
+            Admission::Now => false,
+            Admission::At(t) => {
+                let incarnation = self.incarnation[to.index()];
+                self.queue.push(t, Event::Served { slot, incarnation });
+                true
+            }
+            Admission::Dropped => {
+                self.in_flight[slot as usize] = None;
+                self.free_slots.push(slot);
+                self.count("capacity-dropped", 1);
+                let why = "capacity";
+                self.record(|at| TraceEvent::Dropped { at, from, to, why });
+                true
+            }
+        }
+    }
+
+    /// A message has waited its turn in a bounded inbound queue.
+    #[inline(never)]
+    fn served(&mut self, slot: u32, incarnation: u32) {
+        let to = match &self.in_flight[slot as usize] {
+            Some((_, to, _)) => *to,
+            None => unreachable!("in-flight slot"),
+        };
+        self.stamp(&[5, u64::from(slot)]);
+        if !self.alive[to.index()] || self.incarnation[to.index()] != incarnation {
+            return self.drop_undeliverable(slot); // the queue died with the process
+        }
+        if self.fx.pause.is_some() && self.hold(to.0, Event::Served { slot, incarnation }) {
+            return;
+        }
+        self.deliver(slot);
+    }
+
+    #[inline(never)]
+    fn fault(&mut self, index: u32) {
+        self.stamp(&[3, u64::from(index)]);
+        let fault = self.faults[index as usize].clone();
+        let what = fault.action.describe();
+        self.history.faults_applied.push(AppliedFault {
+            at: self.now,
+            what: what.clone(),
+        });
+        self.record(|at| TraceEvent::Fault { at, what });
+        self.apply_fault(fault.action);
     }
 
     fn client_op(&mut self, op: ClientOp) {
@@ -313,7 +342,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     }
 
     /// Calls into one node and carries out the effects it asked for.
-    #[inline]
+    #[inline(always)]
     fn call(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut EmulatorContext<'_, N::Message>)) {
         let i = id.index();
         {
@@ -420,7 +449,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     }
 
     /// Puts a message on the wire, to arrive after `delay`.
-    #[inline]
+    #[inline(always)]
     fn in_transit(&mut self, from: NodeId, to: NodeId, msg: N::Message, delay: SimDuration) {
         let slot = match self.free_slots.pop() {
             Some(s) => {
@@ -436,7 +465,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     }
 
     /// Hands the message in `slot` to its (live, running) addressee.
-    #[inline]
+    #[inline(always)]
     fn deliver(&mut self, slot: u32) {
         let (from, to, msg) = self.in_flight[slot as usize]
             .take()
@@ -449,6 +478,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     }
 
     /// Drops the message in `slot`: its addressee is down (crashed, or out of the cluster).
+    #[cold]
     fn drop_undeliverable(&mut self, slot: u32) {
         let (from, to, _) = self.in_flight[slot as usize]
             .take()

@@ -14,8 +14,9 @@ use rand_core::Rng;
 /// to zero (the chance of reaching it is below 2^-64 for a non-negative mean).
 const MAX_REDRAWS: u32 = 64;
 
-/// One latency drawn from `latency`.
-#[inline]
+/// One latency drawn from `latency`. Constant and uniform latencies (the common case) are
+/// inlined into the send path; the others are drawn out of line.
+#[inline(always)]
 pub fn sample<R: Rng + ?Sized>(latency: &Latency, rng: &mut R) -> SimDuration {
     match *latency {
         Latency::Constant(d) => d,
@@ -23,6 +24,13 @@ pub fn sample<R: Rng + ?Sized>(latency: &Latency, rng: &mut R) -> SimDuration {
             let span = max.as_nanos() - min.as_nanos();
             SimDuration(min.as_nanos() + uniform_below(rng, span + 1))
         }
+        _ => sample_shaped(latency, rng),
+    }
+}
+
+#[inline(never)]
+fn sample_shaped<R: Rng + ?Sized>(latency: &Latency, rng: &mut R) -> SimDuration {
+    match *latency {
         Latency::Normal { mean, sd } => {
             for _ in 0..MAX_REDRAWS {
                 let x = mean.as_nanos() as f64 + sd.as_nanos() as f64 * standard_normal(rng);
@@ -38,6 +46,7 @@ pub fn sample<R: Rng + ?Sized>(latency: &Latency, rng: &mut R) -> SimDuration {
         Latency::Pareto { scale, shape } => {
             nanos(scale.as_nanos() as f64 / unit_open(rng).powf(1.0 / shape))
         }
+        Latency::Constant(_) | Latency::Uniform { .. } => sample(latency, rng),
     }
 }
 
