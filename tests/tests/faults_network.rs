@@ -327,3 +327,39 @@ fn reordering_holds_messages_back_so_later_ones_overtake_them() {
         "reordering loses nothing"
     );
 }
+
+#[test]
+fn a_log_normal_latency_fault_on_every_link_has_its_median_and_tail() {
+    let faults = schedule(
+        2,
+        vec![(
+            ms(0),
+            FaultAction::Network(LinkFault::everywhere(LinkEffect::Latency(
+                Latency::LogNormal {
+                    median: ms(20),
+                    sigma: 0.5,
+                },
+            ))),
+        )],
+    );
+    let out = probe::run(
+        2,
+        secs(30),
+        constant_network(ms(5)),
+        ms(5),
+        |me| to(&[1 - me.0]),
+        faults.faults(),
+        vec![],
+    );
+    let mut lat: Vec<f64> = probe::arrivals(&out)
+        .iter()
+        .map(|x| x.latency().as_millis_f64())
+        .collect();
+    lat.sort_by(f64::total_cmp);
+    assert!(lat.len() > 10_000);
+    let median = lat[lat.len() / 2];
+    // The 97.7th percentile of a log-normal is median · e^(2 sigma) ≈ 54.4 ms here.
+    let p977 = lat[lat.len() * 977 / 1000];
+    assert!((19.5..20.5).contains(&median), "median {median}");
+    assert!((51.0..58.0).contains(&p977), "p97.7 {p977}");
+}

@@ -400,3 +400,43 @@ fn a_full_inbound_queue_drops_and_counts_and_service_paces_deliveries() {
     let on_the_wire = free.history.traffic.sent - probe::arrivals(&free).len() as u64;
     assert!(on_the_wire <= 9, "{on_the_wire}");
 }
+
+#[test]
+fn a_drifting_clock_is_what_the_node_reads_while_its_timers_keep_true_time() {
+    // From 1 s on, node 0's clock gains half a second every second.
+    let faults = schedule(
+        2,
+        vec![(
+            ms(1000),
+            FaultAction::Skew {
+                nodes: vec![NodeId(0)],
+                skew: ClockSkew {
+                    offset_nanos: 0,
+                    drift: 0.5,
+                },
+            },
+        )],
+    );
+    let out = probe::run(
+        2,
+        secs(3),
+        constant_network(ms(5)),
+        ms(100),
+        |me| if me.0 == 0 { vec![NodeId(1)] } else { vec![] },
+        faults.faults(),
+        vec![],
+    );
+    let a = probe::arrivals(&out);
+    assert_eq!(a.len(), 29);
+    for x in &a {
+        let true_send = x.arrived.as_nanos() - ms(5).as_nanos();
+        let skewed_since = true_send.saturating_sub(ms(1000).as_nanos());
+        assert_eq!(
+            x.sent,
+            SimTime(true_send + skewed_since / 2),
+            "the ping's stamp is the node's clock"
+        );
+    }
+    // Its timer still fires every 100 ms of true time.
+    assert!(a.windows(2).all(|w| w[1].arrived - w[0].arrived == ms(100)));
+}
