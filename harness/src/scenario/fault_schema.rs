@@ -160,10 +160,9 @@ struct Reading {
 }
 
 impl Reading {
-    fn field(&mut self, name: &'static str, node: Option<&Node>) {
-        if let Some(n) = node {
-            self.fields.push((name, n.pos));
-        }
+    /// Records where sub-field `name` is written.
+    fn field(&mut self, name: &'static str, node: &Node) {
+        self.fields.push((name, node.pos));
     }
 }
 
@@ -304,7 +303,7 @@ fn partition(node: &Node, path: &str, r: &mut Reading) -> Result<PartitionSpec> 
                 "isolate" => PartitionSpec::Isolate(node_list(v, &p, &mut r.nodes)?),
                 "bridge" => PartitionSpec::Bridge(node_id(v, &p, &mut r.nodes)?),
                 "percent" => {
-                    r.field("percent", Some(v));
+                    r.field("percent", v);
                     let shares = list(v, &p, "a list of percentages, like [30, 70]")?
                         .iter()
                         .enumerate()
@@ -401,7 +400,7 @@ fn crash_targets(
         Value::Map(_) => {
             let f = Fields::new(node, path, "a share of the nodes", CRASH_KEYS)?;
             let n = f.required("percent", PERCENT)?;
-            r.field("percent", Some(n));
+            r.field("percent", n);
             let p = percent(n, &f.path_of("percent"))?;
             let count = share_of(ctx.nodes, p);
             if count == 0 {
@@ -514,7 +513,7 @@ fn network_fault(kind: &str, node: &Node, path: &str, r: &mut Reading) -> Result
             }
             let f = Fields::new(node, path, "a network fault", RATE_KEYS)?;
             let n = f.required("rate", RATE)?;
-            r.field("rate", Some(n));
+            r.field("rate", n);
             let rate = number(n, &f.path_of("rate"), RATE)?;
             Ok(LinkFault {
                 links: scope(&f, r)?,
@@ -525,7 +524,7 @@ fn network_fault(kind: &str, node: &Node, path: &str, r: &mut Reading) -> Result
             let f = Fields::new(node, path, "a reordering fault", REORDER_KEYS)?;
             const RATE: &str = "the share of messages held back, a number from 0 to 1";
             let n = f.required("rate", RATE)?;
-            r.field("rate", Some(n));
+            r.field("rate", n);
             let rate = number(n, &f.path_of("rate"), RATE)?;
             let delay = duration(
                 f.required("delay", "how long a message is held back, like `50ms`")?,
@@ -614,7 +613,7 @@ fn skew(node: &Node, path: &str, r: &mut Reading) -> Result<FaultAction> {
     };
     let drift = match f.get("drift") {
         Some(n) => {
-            r.field("drift", Some(n));
+            r.field("drift", n);
             number(
                 n,
                 &f.path_of("drift"),
@@ -659,7 +658,7 @@ fn capacity(node: &Node, path: &str, r: &mut Reading) -> Result<FaultAction> {
         "service",
         "how long one message takes to process, like `1ms`",
     )?;
-    r.field("service", Some(s));
+    r.field("service", s);
     let service = duration(s, &f.path_of("service"))?;
     let nodes = match f.get("nodes") {
         Some(n) => node_set(n, &f.path_of("nodes"), &mut r.nodes)?,
