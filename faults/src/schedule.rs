@@ -1,98 +1,26 @@
-//! A validated fault timeline and the windows during which each fault was in force.
+//! A validated fault timeline, and the per-run schedule a nemesis adds to it.
+//!
+//! [`FaultSchedule::new`] puts the faults in a canonical order — by time; at the same instant
+//! ends (heals, restarts, resumes) before starts, ends among themselves by content, starts in
+//! the order written — and checks them against the cluster. The canonical order makes a
+//! schedule printed as YAML ([`FaultSchedule::to_yaml`]) load back into exactly the same
+//! sequence of events, so a replayed run has the same trace.
 
-use crate::PartitionSpec;
-use hearsay_protocols::{NodeId, SimTime};
+use crate::nemesis::Nemesis;
+use crate::validate::validate;
+use crate::{FaultAction, FaultError, TimedFault};
+use hearsay_protocols::SimTime;
+use rand_core::Rng;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
-/// One thing that happens to the cluster.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FaultAction {
-    /// Cut the network; replaces any partition in force.
-    Partition(PartitionSpec),
-    /// Remove the partition in force.
-    Heal,
-    /// Stop these nodes: they receive nothing and fire no timers until restarted.
-    Crash {
-        /// The nodes.
-        nodes: Vec<NodeId>,
-        /// Whether their state is lost (disk wiped) or kept (process restart).
-        lose_state: bool,
-    },
-    /// Start these crashed nodes again.
-    Restart {
-        /// The nodes.
-        nodes: Vec<NodeId>,
-    },
-}
-
-/// A fault at a point in simulated time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimedFault {
-    /// When it happens.
-    pub at: SimTime,
-    /// What happens.
-    pub action: FaultAction,
-}
-
-/// Why a schedule is not valid for a cluster.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FaultError {
-    /// A fault names a node the cluster does not have.
-    #[error("fault {index}: node {node} does not exist (the cluster has nodes 0..{nodes})")]
-    UnknownNode {
-        /// Index of the fault in the schedule.
-        index: usize,
-        /// The node named.
-        node: u32,
-        /// The cluster size.
-        nodes: u32,
-    },
-    /// A heal with no partition in force.
-    #[error("fault {index}: heal at {at} but no partition is in force")]
-    NothingToHeal {
-        /// Index of the fault in the schedule.
-        index: usize,
-        /// When.
-        at: SimTime,
-    },
-    /// A restart of a node that is not crashed, or a crash of one that already is.
-    #[error("fault {index}: {what} node {node} at {at}, but it is {state}")]
-    Contradiction {
-        /// Index of the fault in the schedule.
-        index: usize,
-        /// "crash" or "restart".
-        what: &'static str,
-        /// The node.
-        node: u32,
-        /// When.
-        at: SimTime,
-        /// "already crashed" or "not crashed".
-        state: &'static str,
-    },
-    /// A fault lists no nodes.
-    #[error("fault {index}: no nodes given")]
-    NoNodes {
-        /// Index of the fault in the schedule.
-        index: usize,
-    },
-}
-
-/// A window during which a fault was in force, for reports and the convergence check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FaultWindow {
-    /// What the fault was, e.g. `partition halves` or `crash 3 nodes (state lost)`.
-    pub kind: String,
-    /// When it started.
-    pub start: SimTime,
-    /// When it ended, or `None` if it lasted to the end of the run.
-    pub end: Option<SimTime>,
-}
-
-/// A validated, time-ordered list of faults.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A validated, time-ordered list of faults, and optionally a nemesis that adds random faults
+/// to it for each run ([`FaultSchedule::for_run`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FaultSchedule {
     faults: Vec<TimedFault>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nemesis: Option<Nemesis>,
 }
 
 impl FaultSchedule {
@@ -101,190 +29,126 @@ impl FaultSchedule {
         FaultSchedule::default()
     }
 
-    /// Orders `faults` by time (stably, so same-time faults keep their written order) and
-    /// checks them against a cluster of `nodes`. The error names the fault by its index in the
-    /// input, so callers can point at the line that wrote it.
+    /// Puts `faults` in canonical order (see the module documentation) and checks them against
+    /// a cluster of `nodes`. The error names the fault by its index in the input, so callers
+    /// can point at the line that wrote it.
     pub fn new(faults: Vec<TimedFault>, nodes: u32) -> Result<Self, FaultError> {
         let mut indexed: Vec<(usize, TimedFault)> = faults.into_iter().enumerate().collect();
-        indexed.sort_by_key(|(_, f)| f.at);
-        let mut partitioned = false;
-        let mut crashed = vec![false; nodes as usize];
-        for (index, fault) in &indexed {
-            let index = *index;
-            let check_nodes = |list: &[NodeId]| -> Result<(), FaultError> {
-                if list.is_empty() {
-                    return Err(FaultError::NoNodes { index });
-                }
-                match list.iter().find(|n| n.0 >= nodes) {
-                    Some(n) => Err(FaultError::UnknownNode {
-                        index,
-                        node: n.0,
-                        nodes,
-                    }),
-                    None => Ok(()),
-                }
-            };
-            match &fault.action {
-                FaultAction::Partition(PartitionSpec::Groups(groups)) => {
-                    for g in groups {
-                        check_nodes(g)?;
-                    }
-                    partitioned = true;
-                }
-                FaultAction::Partition(PartitionSpec::Halves) => partitioned = true,
-                FaultAction::Heal => {
-                    if !partitioned {
-                        return Err(FaultError::NothingToHeal {
-                            index,
-                            at: fault.at,
-                        });
-                    }
-                    partitioned = false;
-                }
-                FaultAction::Crash { nodes: list, .. } => {
-                    check_nodes(list)?;
-                    for n in list {
-                        if std::mem::replace(&mut crashed[n.index()], true) {
-                            return Err(FaultError::Contradiction {
-                                index,
-                                what: "crash",
-                                node: n.0,
-                                at: fault.at,
-                                state: "already crashed",
-                            });
-                        }
-                    }
-                }
-                FaultAction::Restart { nodes: list } => {
-                    check_nodes(list)?;
-                    for n in list {
-                        if !std::mem::replace(&mut crashed[n.index()], false) {
-                            return Err(FaultError::Contradiction {
-                                index,
-                                what: "restart",
-                                node: n.0,
-                                at: fault.at,
-                                state: "not crashed",
-                            });
-                        }
-                    }
-                }
-            }
-        }
+        sort_canonically(&mut indexed);
+        validate(&indexed, nodes)?;
         Ok(FaultSchedule {
             faults: indexed.into_iter().map(|(_, f)| f).collect(),
+            nemesis: None,
         })
     }
 
-    /// The faults in time order.
+    /// Adds a nemesis, after checking its parameters against a cluster of `nodes`.
+    pub fn with_nemesis(mut self, nemesis: Nemesis, nodes: u32) -> Result<Self, FaultError> {
+        nemesis.check(nodes)?;
+        self.nemesis = Some(nemesis);
+        Ok(self)
+    }
+
+    /// The scripted faults in canonical order (without what a nemesis adds per run).
     pub fn faults(&self) -> &[TimedFault] {
         &self.faults
     }
 
-    /// True if there are no faults.
-    pub fn is_empty(&self) -> bool {
-        self.faults.is_empty()
+    /// The nemesis, if any.
+    pub fn nemesis(&self) -> Option<&Nemesis> {
+        self.nemesis.as_ref()
     }
 
-    /// The time the last fault ended (the last heal or restart), or `None` if no fault ever
-    /// ends — the point from which the convergence check measures.
+    /// True if there are no faults and no nemesis.
+    pub fn is_empty(&self) -> bool {
+        self.faults.is_empty() && self.nemesis.is_none()
+    }
+
+    /// The concrete schedule of one run: the scripted faults plus the nemesis's, drawn from
+    /// `rng` (the run's `("nemesis", 0)` stream). Without a nemesis this is the schedule
+    /// itself. The same seed gives the same schedule; the result has no nemesis left.
+    pub fn for_run<R: Rng>(&self, nodes: u32, rng: &mut R) -> Cow<'_, FaultSchedule> {
+        let Some(nemesis) = &self.nemesis else {
+            return Cow::Borrowed(self);
+        };
+        let mut all = self.faults.clone();
+        all.extend(nemesis.generate(nodes, &self.faults, rng));
+        Cow::Owned(
+            FaultSchedule::new(all, nodes)
+                .expect("the nemesis only adds faults that keep the schedule valid"),
+        )
+    }
+
+    /// The time the last fault ended (the last heal, restart, resume, end of a network fault,
+    /// skew or capacity bound, or join), or `None` if no fault ever ends — the point from which
+    /// the convergence check measures.
     pub fn last_heal(&self) -> Option<SimTime> {
         self.faults
             .iter()
-            .filter(|f| matches!(f.action, FaultAction::Heal | FaultAction::Restart { .. }))
+            .filter(|f| f.action.is_end() || matches!(f.action, FaultAction::Join { .. }))
             .map(|f| f.at)
             .max()
     }
+}
 
-    /// The windows during which each fault was in force.
-    pub fn windows(&self) -> Vec<FaultWindow> {
-        let mut out: Vec<FaultWindow> = Vec::new();
-        let mut open_partition: Option<usize> = None;
-        let mut open_crash: std::collections::BTreeMap<u32, usize> = Default::default();
-        for f in &self.faults {
-            match &f.action {
-                FaultAction::Partition(spec) => {
-                    if let Some(i) = open_partition.take() {
-                        out[i].end = Some(f.at);
-                    }
-                    open_partition = Some(out.len());
-                    out.push(FaultWindow {
-                        kind: format!("partition {}", spec.describe()),
-                        start: f.at,
-                        end: None,
-                    });
-                }
-                FaultAction::Heal => {
-                    if let Some(i) = open_partition.take() {
-                        out[i].end = Some(f.at);
-                    }
-                }
-                FaultAction::Crash { nodes, lose_state } => {
-                    let what = if *lose_state {
-                        "state lost"
-                    } else {
-                        "state kept"
-                    };
-                    let label = match nodes.as_slice() {
-                        [one] => format!("crash {one} ({what})"),
-                        many => format!("crash {} nodes ({what})", many.len()),
-                    };
-                    for n in nodes {
-                        open_crash.insert(n.0, out.len());
-                    }
-                    out.push(FaultWindow {
-                        kind: label,
-                        start: f.at,
-                        end: None,
-                    });
-                }
-                FaultAction::Restart { nodes } => {
-                    for n in nodes {
-                        if let Some(i) = open_crash.remove(&n.0) {
-                            let end = out[i].end.get_or_insert(f.at);
-                            *end = (*end).max(f.at);
-                        }
-                    }
-                }
+/// Sorts by time; at one instant ends first (by content, so that the order does not depend on
+/// how they were written), then starts in written order.
+fn sort_canonically(faults: &mut [(usize, TimedFault)]) {
+    let keys: Vec<String> = faults
+        .iter()
+        .map(|(_, f)| {
+            if f.action.is_end() {
+                format!("{:?}", f.action)
+            } else {
+                String::new()
             }
-        }
-        out
-    }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..faults.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (fa, fb) = (&faults[a].1, &faults[b].1);
+        fa.at
+            .cmp(&fb.at)
+            .then(fb.action.is_end().cmp(&fa.action.is_end()))
+            .then_with(|| keys[a].cmp(&keys[b]))
+    });
+    let sorted: Vec<(usize, TimedFault)> = order.iter().map(|&i| faults[i].clone()).collect();
+    faults.clone_from_slice(&sorted);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{LinkEffect, LinkFault, PartitionSpec};
+    use hearsay_protocols::NodeId;
 
     fn at(ms: u64) -> SimTime {
         SimTime(ms * 1_000_000)
+    }
+
+    fn f(ms: u64, action: FaultAction) -> TimedFault {
+        TimedFault { at: at(ms), action }
     }
 
     #[test]
     fn orders_faults_and_reports_windows() {
         let s = FaultSchedule::new(
             vec![
-                TimedFault {
-                    at: at(500),
-                    action: FaultAction::Heal,
-                },
-                TimedFault {
-                    at: at(100),
-                    action: FaultAction::Partition(PartitionSpec::Halves),
-                },
-                TimedFault {
-                    at: at(200),
-                    action: FaultAction::Crash {
+                f(500, FaultAction::Heal),
+                f(100, FaultAction::Partition(PartitionSpec::Halves)),
+                f(
+                    200,
+                    FaultAction::Crash {
                         nodes: vec![NodeId(1)],
                         lose_state: true,
                     },
-                },
-                TimedFault {
-                    at: at(300),
-                    action: FaultAction::Restart {
+                ),
+                f(
+                    300,
+                    FaultAction::Restart {
                         nodes: vec![NodeId(1)],
                     },
-                },
+                ),
             ],
             4,
         )
@@ -299,35 +163,95 @@ mod tests {
     }
 
     #[test]
+    fn at_one_instant_ends_come_before_starts() {
+        let s = FaultSchedule::new(
+            vec![
+                f(0, FaultAction::Partition(PartitionSpec::Halves)),
+                f(100, FaultAction::Partition(PartitionSpec::Ring)),
+                f(100, FaultAction::Heal),
+            ],
+            4,
+        )
+        .unwrap();
+        assert_eq!(s.faults()[1].action, FaultAction::Heal);
+    }
+
+    #[test]
     fn rejects_what_cannot_happen() {
-        let heal_first = vec![TimedFault {
-            at: at(1),
-            action: FaultAction::Heal,
-        }];
+        let heal_first = vec![f(1, FaultAction::Heal)];
         assert!(matches!(
             FaultSchedule::new(heal_first, 4),
             Err(FaultError::NothingToHeal { index: 0, .. })
         ));
-        let unknown = vec![TimedFault {
-            at: at(1),
-            action: FaultAction::Crash {
+        let unknown = vec![f(
+            1,
+            FaultAction::Crash {
                 nodes: vec![NodeId(9)],
                 lose_state: false,
             },
-        }];
+        )];
         assert!(matches!(
             FaultSchedule::new(unknown, 4),
             Err(FaultError::UnknownNode { node: 9, .. })
         ));
-        let restart_live = vec![TimedFault {
-            at: at(1),
-            action: FaultAction::Restart {
+        let restart_live = vec![f(
+            1,
+            FaultAction::Restart {
                 nodes: vec![NodeId(0)],
             },
-        }];
+        )];
         assert!(matches!(
             FaultSchedule::new(restart_live, 4),
             Err(FaultError::Contradiction { .. })
+        ));
+        let two_partitions = vec![
+            f(1, FaultAction::Partition(PartitionSpec::Halves)),
+            f(2, FaultAction::Partition(PartitionSpec::Ring)),
+        ];
+        assert!(matches!(
+            FaultSchedule::new(two_partitions, 4),
+            Err(FaultError::PartitionInForce { index: 1, .. })
+        ));
+        let bad_percent = vec![f(
+            1,
+            FaultAction::Partition(PartitionSpec::Percentages(vec![50.0, 120.0])),
+        )];
+        assert!(matches!(
+            FaultSchedule::new(bad_percent, 4),
+            Err(FaultError::Invalid {
+                field: "percent",
+                ..
+            })
+        ));
+        let bad_rate = vec![f(
+            1,
+            FaultAction::Network(LinkFault::everywhere(LinkEffect::Loss(2.0))),
+        )];
+        assert!(matches!(
+            FaultSchedule::new(bad_rate, 4),
+            Err(FaultError::Invalid { field: "rate", .. })
+        ));
+        let join_member = vec![
+            f(
+                1,
+                FaultAction::Join {
+                    nodes: vec![NodeId(0)],
+                },
+            ),
+            f(
+                2,
+                FaultAction::Join {
+                    nodes: vec![NodeId(0)],
+                },
+            ),
+        ];
+        assert!(matches!(
+            FaultSchedule::new(join_member, 4),
+            Err(FaultError::Contradiction {
+                index: 1,
+                what: "join",
+                ..
+            })
         ));
     }
 }

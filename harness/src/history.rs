@@ -65,6 +65,10 @@ pub enum NodeEventKind {
     },
     /// The process started again.
     Restart,
+    /// A node joined the cluster (churn), with empty state.
+    Join,
+    /// A node left the cluster for good (churn); its state is gone.
+    Leave,
 }
 
 /// A node event at a time.
@@ -110,6 +114,15 @@ impl FinalState {
     }
 }
 
+/// A fault the emulator applied, as it happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedFault {
+    /// When.
+    pub at: SimTime,
+    /// What, e.g. `partition halves` or `crash n3 (state lost)`.
+    pub what: String,
+}
+
 /// Everything the checkers need from one run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
@@ -133,6 +146,9 @@ pub struct History {
     pub counters: BTreeMap<String, u64>,
     /// Network counts.
     pub traffic: TrafficCounts,
+    /// Every fault applied, in the order applied.
+    #[serde(default)]
+    pub faults_applied: Vec<AppliedFault>,
     /// The earliest sample time from which every live node's fingerprint was equal at every
     /// later sample up to the end; `None` if the cluster was not converged at the end.
     pub converged_since: Option<SimTime>,

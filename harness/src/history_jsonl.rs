@@ -6,7 +6,8 @@
 //! file and per-node `node-end` lines close it.
 
 use crate::history::{
-    Checkpoint, FinalState, History, LearnedRecord, NodeEvent, ReadRecord, WriteRecord,
+    AppliedFault, Checkpoint, FinalState, History, LearnedRecord, NodeEvent, ReadRecord,
+    WriteRecord,
 };
 use hearsay_protocols::{Key, NodeId, SimTime, Value, Version, Versioned};
 use hearsay_reports::{SendSeries, TrafficCounts};
@@ -46,6 +47,7 @@ enum Line {
         reason: String,
     },
     Learned(LearnedRecord),
+    Fault(AppliedFault),
     NodeEvent(NodeEvent),
     Checkpoint(Checkpoint),
     FinalState(FinalState),
@@ -164,6 +166,9 @@ impl History {
         }
         for l in &self.learned {
             emit(&Line::Learned(*l))?;
+        }
+        for f in &self.faults_applied {
+            emit(&Line::Fault(f.clone()))?;
         }
         for e in &self.node_events {
             emit(&Line::NodeEvent(*e))?;
@@ -290,6 +295,7 @@ impl History {
                     }
                 }
                 Line::Learned(l) => h.learned.push(l),
+                Line::Fault(f) => h.faults_applied.push(f),
                 Line::NodeEvent(e) => h.node_events.push(e),
                 Line::Checkpoint(c) => h.checkpoints.push(c),
                 Line::FinalState(s) => h.final_states.push(s),

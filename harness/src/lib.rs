@@ -35,5 +35,7 @@ pub mod shrink;
 pub mod sweep;
 
 pub use history_jsonl::HistoryReadError;
-pub use runner::{RunOptions, run_one, run_scenario, run_scenario_each, run_scenario_with};
+pub use runner::{
+    RunOptions, run_faults, run_one, run_scenario, run_scenario_each, run_scenario_with,
+};
 pub use scenario::{Scenario, ScenarioBuilder, load_scenario};

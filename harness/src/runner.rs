@@ -11,6 +11,7 @@ use crate::checks::{
 };
 use crate::emulator::{Emulator, EmulatorConfig, RngStreams, RunOutput};
 use crate::scenario::{Protocol, Scenario, StrategySpec};
+use hearsay_faults::FaultSchedule;
 use hearsay_protocols::anti_entropy::AntiEntropyNode;
 use hearsay_protocols::rumor::RumorNode;
 use hearsay_protocols::zoo::{BrokenAntiEntropyNode, Bug, FireAndForgetNode};
@@ -19,6 +20,7 @@ use hearsay_reports::{
     CheckOutcome, FaultWindowRecord, RESULTS_SCHEMA_VERSION, RunResult, ScenarioResult, Verdict,
 };
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// Points on each run's coverage curve.
 const COVERAGE_POINTS: usize = 100;
@@ -84,6 +86,16 @@ pub fn run_scenario_each(
     }
 }
 
+/// The faults of one run: the scenario's scripted faults plus what its nemesis, if any, draws
+/// from the run's `("nemesis", 0)` stream. The same seed always gives the same schedule, and
+/// [`FaultSchedule::to_yaml`] prints it as a `faults:` list that replays the run.
+pub fn run_faults(scenario: &Scenario, seed: u64) -> Cow<'_, FaultSchedule> {
+    scenario.faults.for_run(
+        scenario.nodes,
+        &mut RngStreams::new(seed).stream("nemesis", 0),
+    )
+}
+
 /// Runs one strategy under one seed: the judged result, and the raw output (history, trace).
 pub fn run_one(
     scenario: &Scenario,
@@ -104,7 +116,8 @@ pub fn run_one(
         &mut RngStreams::new(seed).stream("workload", 0),
     );
     let peers = UniformPeers::new(scenario.nodes);
-    let faults = scenario.faults.faults();
+    let schedule = run_faults(scenario, seed);
+    let faults = schedule.faults();
     let output = match strategy.protocol {
         Protocol::Rumor(c) => {
             Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops).run()
@@ -145,11 +158,11 @@ pub fn judge(
     output: &RunOutput,
 ) -> RunResult {
     let history = &output.history;
+    let schedule = run_faults(scenario, seed);
     let rule = strategy.protocol.conflict_rule();
     let index = HistoryIndex::new(history);
     let spreads = update_spreads(history);
-    let (mut metrics, coverage) =
-        compute_metrics(history, &spreads, &scenario.faults, COVERAGE_POINTS);
+    let (mut metrics, coverage) = compute_metrics(history, &spreads, &schedule, COVERAGE_POINTS);
     let writes_ok = history
         .writes
         .iter()
@@ -236,8 +249,7 @@ pub fn judge(
             scoped_out("bounds")
         });
     }
-    let faults = scenario
-        .faults
+    let faults = schedule
         .windows()
         .into_iter()
         .map(|w| FaultWindowRecord {

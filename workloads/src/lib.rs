@@ -16,11 +16,13 @@ mod arrivals;
 mod generators;
 mod rate;
 mod single_rumor;
+mod writes;
 
 pub use arrivals::{even_arrivals, poisson_arrivals};
 pub use generators::{ConflictingWrites, RampStep, RandomReads, RateRamp, WriteStream};
 pub use rate::{ParseRateError, Rate};
 pub use single_rumor::{Origin, SingleRumor};
+pub use writes::ScriptedWrite;
 
 use generators::Draft;
 use hearsay_protocols::{Key, NodeId, SimTime, Value};
@@ -72,6 +74,8 @@ pub enum Workload {
     Reads(RandomReads),
     /// Several of the above at once.
     Combined(Vec<Workload>),
+    /// A fixed list of writes (issued in time order; same-time writes in list order).
+    Scripted(Vec<ScriptedWrite>),
 }
 
 impl Workload {
@@ -122,6 +126,7 @@ impl Workload {
             Workload::Conflicts(w) => drafts.extend(w.draft(nodes, rng)),
             Workload::Ramp(w) => drafts.extend(w.draft(nodes, rng)),
             Workload::Reads(w) => drafts.extend(w.draft(nodes, rng)),
+            Workload::Scripted(list) => fixed.extend(list.iter().map(ScriptedWrite::op)),
             Workload::Combined(parts) => {
                 for p in parts {
                     p.collect(nodes, rng, fixed, drafts);

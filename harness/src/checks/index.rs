@@ -38,7 +38,10 @@ impl<'h> HistoryIndex<'h> {
         }
         let mut wipes: BTreeMap<NodeId, Vec<SimTime>> = BTreeMap::new();
         for e in &history.node_events {
-            if let NodeEventKind::Crash { lose_state: true } = e.kind {
+            if matches!(
+                e.kind,
+                NodeEventKind::Crash { lose_state: true } | NodeEventKind::Leave
+            ) {
                 wipes.entry(e.node).or_default().push(e.at);
             }
         }

@@ -1,15 +1,18 @@
 //! The event loop: pop the earliest `(time, sequence)` event, hand it to a node, schedule what
 //! the node asked for.
 
+use super::capacity::Admission;
 use super::context::{EmulatorContext, Outbox};
+use super::fault_state::FaultState;
+use super::link_rules::Fate;
 use super::trace::{Fingerprint, SendOutcome, TraceEvent};
-use super::{EventQueue, NetworkModel, RngStreams, StreamRng, Transit};
+use super::{EventQueue, NetworkModel, RngStreams, StreamRng};
 use crate::history::{
-    Checkpoint, FINAL_STATES_KEPT, FinalState, History, LearnedRecord, NodeEvent, NodeEventKind,
-    ReadRecord, WriteRecord,
+    AppliedFault, Checkpoint, FINAL_STATES_KEPT, FinalState, History, LearnedRecord, ReadRecord,
+    WriteRecord,
 };
 use crate::scenario::NetworkSpec;
-use hearsay_faults::{FaultAction, GroupId, TimedFault};
+use hearsay_faults::TimedFault;
 use hearsay_protocols::{Message, Node, NodeId, Observation, SimDuration, SimTime, TimerId};
 use hearsay_workloads::{ClientOp, Op};
 
@@ -43,10 +46,17 @@ pub struct RunOutput {
     pub trace: Option<Vec<TraceEvent>>,
 }
 
+mod apply;
+
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Deliver {
         slot: u32,
+    },
+    /// A message that waited in a capacity-bounded inbound queue is handed over.
+    Served {
+        slot: u32,
+        incarnation: u32,
     },
     Timer {
         node: u32,
@@ -72,7 +82,7 @@ pub struct Emulator<N: Node, F> {
     rngs: Vec<StreamRng>,
     network: NetworkModel,
     network_rng: StreamRng,
-    groups: Option<Vec<GroupId>>,
+    fx: FaultState<Event>,
     queue: EventQueue<Event>,
     in_flight: Vec<Option<(NodeId, NodeId, N::Message)>>,
     free_slots: Vec<u32>,
@@ -105,6 +115,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let nodes = (0..config.nodes).map(|i| factory(NodeId(i))).collect();
         let rngs = (0..n as u64).map(|i| streams.stream("node", i)).collect();
         let trace = config.record_trace.then(Vec::new);
+        let fx = FaultState::new(config.nodes, faults);
+        let alive = (0..n).map(|i| !fx.is_absent(i)).collect();
         let send_bucket_len = config
             .duration
             .as_nanos()
@@ -116,10 +128,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             network_rng: streams.stream("network", 0),
             factory,
             nodes,
-            alive: vec![true; n],
+            alive,
             incarnation: vec![0; n],
             rngs,
-            groups: None,
+            fx,
             queue: EventQueue::with_default_shape(),
             in_flight: Vec::new(),
             free_slots: Vec::new(),
@@ -157,7 +169,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
         self.queue.push(SimTime::ZERO, Event::Sample);
         for i in 0..self.config.nodes {
-            self.call(NodeId(i), |node, ctx| node.on_start(ctx));
+            if self.alive[i as usize] {
+                self.call(NodeId(i), |node, ctx| node.on_start(ctx));
+            }
         }
         while let Some(t) = self.queue.peek_time() {
             if t > end {
@@ -190,26 +204,23 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Deliver { slot } => {
-                let (from, to, msg) = self.in_flight[slot as usize]
-                    .take()
-                    .expect("in-flight slot");
-                self.free_slots.push(slot);
-                self.stamp(&[
-                    1,
-                    u64::from(from.0),
-                    u64::from(to.0),
-                    msg.wire_size() as u64,
-                ]);
+                let (from, to, size) = match &self.in_flight[slot as usize] {
+                    Some((from, to, msg)) => (*from, *to, msg.wire_size()),
+                    None => unreachable!("in-flight slot"),
+                };
+                self.stamp(&[1, u64::from(from.0), u64::from(to.0), size as u64]);
                 if !self.alive[to.index()] {
-                    self.history.traffic.to_crashed += 1;
-                    self.record(|at| TraceEvent::DropCrashed { at, from, to });
+                    return self.drop_undeliverable(slot);
+                }
+                if self.fx.pause.is_some() && self.hold(to.0, event) {
                     return;
                 }
-                self.history.traffic.delivered += 1;
-                let kind = msg.kind();
-                self.record(|at| TraceEvent::Deliver { at, from, to, kind });
-                self.call(to, |node, ctx| node.on_message(ctx, from, msg));
+                if self.fx.capacity.is_some() && self.queued_for_service(slot, from, to) {
+                    return;
+                }
+                self.deliver(slot);
             }
+            Event::Served { slot, incarnation } => self.served(slot, incarnation),
             Event::Timer {
                 node,
                 timer,
@@ -219,6 +230,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if !self.alive[i] || self.incarnation[i] != incarnation {
                     return; // timers die with the process that armed them
                 }
+                if self.fx.pause.is_some() && self.hold(node, event) {
+                    return;
+                }
                 self.stamp(&[2, u64::from(node), timer.0]);
                 self.record(|at| TraceEvent::Timer {
                     at,
@@ -226,18 +240,14 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 });
                 self.call(NodeId(node), |n, ctx| n.on_timer(ctx, timer));
             }
-            Event::Fault { index } => {
-                self.stamp(&[3, u64::from(index)]);
-                let fault = self.faults[index as usize].clone();
-                self.record(|at| TraceEvent::Fault {
-                    at,
-                    what: format!("{:?}", fault.action),
-                });
-                self.apply_fault(fault.action);
-            }
+            Event::Fault { index } => self.fault(index),
             Event::Client { index } => {
+                let op = self.ops[index as usize];
+                if self.fx.pause.is_some() && self.hold(op.node.0, event) {
+                    return;
+                }
                 self.stamp(&[4, u64::from(index)]);
-                self.client_op(self.ops[index as usize]);
+                self.client_op(op);
             }
             Event::Sample => {
                 self.sample_convergence();
@@ -247,44 +257,69 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 
-    fn apply_fault(&mut self, action: FaultAction) {
-        match action {
-            FaultAction::Partition(spec) => self.groups = Some(spec.assign(self.config.nodes)),
-            FaultAction::Heal => self.groups = None,
-            FaultAction::Crash { nodes, lose_state } => {
-                for id in nodes {
-                    let i = id.index();
-                    self.alive[i] = false;
-                    self.incarnation[i] += 1;
-                    if lose_state {
-                        self.nodes[i] = (self.factory)(id);
-                    }
-                    let kind = NodeEventKind::Crash { lose_state };
-                    self.history.node_events.push(NodeEvent {
-                        at: self.now,
-                        node: id,
-                        kind,
-                    });
-                }
+    /// Holds `event` if `node` is paused; returns whether it did.
+    #[inline(never)]
+    fn hold(&mut self, node: u32, event: Event) -> bool {
+        let held = self.fx.hold(node, event);
+        if held {
+            self.count("paused-queued", 1);
+        }
+        held
+    }
+
+    /// Passes a message arriving at a capacity-bounded node through its inbound queue: returns
+    /// false if it is to be delivered now, true if it was queued or dropped.
+    #[inline(never)]
+    fn queued_for_service(&mut self, slot: u32, from: NodeId, to: NodeId) -> bool {
+        let Some(capacity) = &mut self.fx.capacity else {
+            return false;
+        };
+        match capacity.admit(to.index(), self.now) {
+            Admission::Now => false,
+            Admission::At(t) => {
+                let incarnation = self.incarnation[to.index()];
+                self.queue.push(t, Event::Served { slot, incarnation });
+                true
             }
-            FaultAction::Restart { nodes } => {
-                for id in nodes {
-                    let i = id.index();
-                    if self.alive[i] {
-                        continue;
-                    }
-                    self.alive[i] = true;
-                    self.incarnation[i] += 1;
-                    let kind = NodeEventKind::Restart;
-                    self.history.node_events.push(NodeEvent {
-                        at: self.now,
-                        node: id,
-                        kind,
-                    });
-                    self.call(id, |node, ctx| node.on_start(ctx));
-                }
+            Admission::Dropped => {
+                self.in_flight[slot as usize] = None;
+                self.free_slots.push(slot);
+                self.count("capacity-dropped", 1);
+                let why = "capacity";
+                self.record(|at| TraceEvent::Dropped { at, from, to, why });
+                true
             }
         }
+    }
+
+    /// A message has waited its turn in a bounded inbound queue.
+    #[inline(never)]
+    fn served(&mut self, slot: u32, incarnation: u32) {
+        let to = match &self.in_flight[slot as usize] {
+            Some((_, to, _)) => *to,
+            None => unreachable!("in-flight slot"),
+        };
+        self.stamp(&[5, u64::from(slot)]);
+        if !self.alive[to.index()] || self.incarnation[to.index()] != incarnation {
+            return self.drop_undeliverable(slot); // the queue died with the process
+        }
+        if self.fx.pause.is_some() && self.hold(to.0, Event::Served { slot, incarnation }) {
+            return;
+        }
+        self.deliver(slot);
+    }
+
+    #[inline(never)]
+    fn fault(&mut self, index: u32) {
+        self.stamp(&[3, u64::from(index)]);
+        let fault = self.faults[index as usize].clone();
+        let what = fault.action.describe();
+        self.history.faults_applied.push(AppliedFault {
+            at: self.now,
+            what: what.clone(),
+        });
+        self.record(|at| TraceEvent::Fault { at, what });
+        self.apply_fault(fault.action);
     }
 
     fn client_op(&mut self, op: ClientOp) {
@@ -328,12 +363,12 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     }
 
     /// Calls into one node and carries out the effects it asked for.
-    #[inline]
+    #[inline(always)]
     fn call(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut EmulatorContext<'_, N::Message>)) {
         let i = id.index();
         {
             let mut ctx = EmulatorContext {
-                now: self.now,
+                now: self.fx.local_time(i, self.now),
                 me: id,
                 rng: &mut self.rngs[i],
                 out: &mut self.outbox,
@@ -392,32 +427,33 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let outcome = if to.0 >= self.config.nodes {
             traffic.lost += 1;
             SendOutcome::Lost
-        } else if self
-            .groups
-            .as_ref()
-            .is_some_and(|g| g[from.index()] != g[to.index()])
-        {
+        } else if self.fx.blocks(from, to) {
             traffic.partitioned += 1;
             SendOutcome::Partitioned
         } else {
-            match self.network.transit(&mut self.network_rng) {
-                Transit::Lost => {
+            match self
+                .fx
+                .links
+                .fate(from, to, &self.network, &mut self.network_rng)
+            {
+                Fate::Lost => {
                     traffic.lost += 1;
                     SendOutcome::Lost
                 }
-                Transit::Arrives(delay) => {
+                Fate::Arrives {
+                    delay,
+                    duplicate,
+                    reordered,
+                } => {
                     let kind = msg.kind();
-                    let slot = match self.free_slots.pop() {
-                        Some(s) => {
-                            self.in_flight[s as usize] = Some((from, to, msg));
-                            s
-                        }
-                        None => {
-                            self.in_flight.push(Some((from, to, msg)));
-                            (self.in_flight.len() - 1) as u32
-                        }
-                    };
-                    self.queue.push(self.now + delay, Event::Deliver { slot });
+                    if let Some(again) = duplicate {
+                        self.in_transit(from, to, msg.clone(), again);
+                        self.count("duplicated", 1);
+                    }
+                    if reordered {
+                        self.count("reordered", 1);
+                    }
+                    self.in_transit(from, to, msg, delay);
                     self.record(|at| TraceEvent::Send {
                         at,
                         from,
@@ -443,14 +479,49 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 
-    /// Moves the send counter to the interval `now` falls in (time only moves forward).
+    /// Puts a message on the wire, to arrive after `delay`.
+    #[inline(always)]
+    fn in_transit(&mut self, from: NodeId, to: NodeId, msg: N::Message, delay: SimDuration) {
+        let slot = match self.free_slots.pop() {
+            Some(s) => {
+                self.in_flight[s as usize] = Some((from, to, msg));
+                s
+            }
+            None => {
+                self.in_flight.push(Some((from, to, msg)));
+                (self.in_flight.len() - 1) as u32
+            }
+        };
+        self.queue.push(self.now + delay, Event::Deliver { slot });
+    }
+
+    /// Hands the message in `slot` to its (live, running) addressee.
+    #[inline(always)]
+    fn deliver(&mut self, slot: u32) {
+        let (from, to, msg) = self.in_flight[slot as usize]
+            .take()
+            .expect("in-flight slot");
+        self.free_slots.push(slot);
+        self.history.traffic.delivered += 1;
+        let kind = msg.kind();
+        self.record(|at| TraceEvent::Deliver { at, from, to, kind });
+        self.call(to, |node, ctx| node.on_message(ctx, from, msg));
+    }
+
+    /// Drops the message in `slot`: its addressee is down (crashed, or out of the cluster).
     #[cold]
-    fn next_send_bucket(&mut self) {
-        let last = self.history.sends_over_time.counts.len() - 1;
-        self.send_bucket = ((self.now.as_nanos() / self.send_bucket_len) as usize).min(last);
-        self.send_bucket_end = (self.send_bucket as u64 + 1).saturating_mul(self.send_bucket_len);
-        if self.send_bucket == last {
-            self.send_bucket_end = u64::MAX;
+    fn drop_undeliverable(&mut self, slot: u32) {
+        let (from, to, _) = self.in_flight[slot as usize]
+            .take()
+            .expect("in-flight slot");
+        self.free_slots.push(slot);
+        if self.fx.is_absent(to.index()) {
+            self.count("to-absent", 1);
+            let why = "absent";
+            self.record(|at| TraceEvent::Dropped { at, from, to, why });
+        } else {
+            self.history.traffic.to_crashed += 1;
+            self.record(|at| TraceEvent::DropCrashed { at, from, to });
         }
     }
 
@@ -473,6 +544,17 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     .count() as u32
             })
             .collect()
+    }
+
+    /// Moves the send counter to the interval `now` falls in (time only moves forward).
+    #[cold]
+    fn next_send_bucket(&mut self) {
+        let last = self.history.sends_over_time.counts.len() - 1;
+        self.send_bucket = ((self.now.as_nanos() / self.send_bucket_len) as usize).min(last);
+        self.send_bucket_end = (self.send_bucket as u64 + 1).saturating_mul(self.send_bucket_len);
+        if self.send_bucket == last {
+            self.send_bucket_end = u64::MAX;
+        }
     }
 
     fn sample_convergence(&mut self) {

@@ -3,11 +3,21 @@
 //! One [`Emulator`] plays one run: one strategy, one seed. It owns every node (dense `Vec`s
 //! indexed by [`hearsay_protocols::NodeId`]), a timing-wheel [`EventQueue`], the network model
 //! and the fault timeline, and it records a [`crate::history::History`] and a trace fingerprint.
+//!
+//! Faults are applied in `core/apply.rs`; each kind keeps its state in its own module
+//! (`link_rules`, `pause`, `capacity`, `clock`, gathered in `fault_state`), absent until a fault
+//! of that kind first applies, so the hot path pays nothing for the kinds a run does not use.
 
+mod capacity;
+mod clock;
 mod context;
 mod core;
 mod event_queue;
+mod fault_state;
+mod latency;
+mod link_rules;
 mod network;
+mod pause;
 mod rng_streams;
 mod trace;
 

@@ -1,7 +1,8 @@
 //! The network model: how long a message takes, and whether it arrives at all.
 
-use crate::scenario::{Latency, NetworkSpec};
-use hearsay_protocols::{SimDuration, coin, uniform_below};
+use super::latency::sample;
+use crate::scenario::NetworkSpec;
+use hearsay_protocols::{SimDuration, coin};
 use rand_core::Rng;
 
 /// What the network does with one message.
@@ -28,27 +29,29 @@ impl NetworkModel {
     /// The fate of one message.
     #[inline]
     pub fn transit<R: Rng>(&self, rng: &mut R) -> Transit {
-        if self.spec.loss > 0.0 && coin(rng, self.spec.loss) {
+        if self.lost(rng) {
             return Transit::Lost;
         }
         Transit::Arrives(self.latency(rng))
     }
 
+    /// Whether one message is lost to the base loss rate.
     #[inline]
-    fn latency<R: Rng>(&self, rng: &mut R) -> SimDuration {
-        match self.spec.latency {
-            Latency::Constant(d) => d,
-            Latency::Uniform { min, max } => {
-                let span = max.as_nanos() - min.as_nanos();
-                SimDuration(min.as_nanos() + uniform_below(rng, span + 1))
-            }
-        }
+    pub fn lost<R: Rng>(&self, rng: &mut R) -> bool {
+        self.spec.loss > 0.0 && coin(rng, self.spec.loss)
+    }
+
+    /// One draw of the base latency.
+    #[inline]
+    pub fn latency<R: Rng>(&self, rng: &mut R) -> SimDuration {
+        sample(&self.spec.latency, rng)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Latency;
     use rand_core::SeedableRng;
 
     #[test]

@@ -59,6 +59,18 @@ pub enum TraceEvent {
         /// The crashed addressee.
         to: NodeId,
     },
+    /// A message was dropped on arrival by a fault: `capacity` (the addressee's inbound queue
+    /// was full) or `absent` (the addressee has not joined yet, or has left).
+    Dropped {
+        /// When.
+        at: SimTime,
+        /// Sender.
+        from: NodeId,
+        /// Addressee.
+        to: NodeId,
+        /// Which fault dropped it.
+        why: &'static str,
+    },
     /// A timer fired at a live node.
     Timer {
         /// When.
@@ -91,6 +103,7 @@ impl TraceEvent {
             TraceEvent::Send { at, .. }
             | TraceEvent::Deliver { at, .. }
             | TraceEvent::DropCrashed { at, .. }
+            | TraceEvent::Dropped { at, .. }
             | TraceEvent::Timer { at, .. }
             | TraceEvent::Fault { at, .. }
             | TraceEvent::Client { at, .. } => *at,

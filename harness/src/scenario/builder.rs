@@ -4,7 +4,7 @@ use super::model::{
     Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
     StrategySpec, ValidationError,
 };
-use hearsay_faults::{FaultAction, FaultSchedule, TimedFault};
+use hearsay_faults::{FaultAction, FaultSchedule, Nemesis, TimedFault};
 use hearsay_protocols::{SimDuration, SimTime};
 use hearsay_workloads::{SingleRumor, Workload};
 use std::ops::Range;
@@ -24,6 +24,7 @@ pub struct ScenarioBuilder {
     strategies: Vec<StrategySpec>,
     workload: Workload,
     faults: Vec<TimedFault>,
+    nemesis: Option<Nemesis>,
     checks: Checks,
     sample_every: SimDuration,
 }
@@ -40,6 +41,7 @@ impl Scenario {
             strategies: Vec::new(),
             workload: Workload::SingleRumor(SingleRumor::default()),
             faults: Vec::new(),
+            nemesis: None,
             checks: Checks::default(),
             sample_every: SimDuration::from_millis(50),
         }
@@ -90,20 +92,20 @@ impl ScenarioBuilder {
         self.faults.push(TimedFault { at, action });
         self
     }
-    /// Adds a fault at `at` and the action that undoes it `lasting` later.
+    /// Adds a fault at `at` and the action that undoes it `lasting` later (the heal, restart,
+    /// resume or end of [`FaultAction::undo`]; actions with no undo are added alone).
     pub fn fault_for(self, at: SimTime, lasting: SimDuration, action: FaultAction) -> Self {
-        let undo = match &action {
-            FaultAction::Partition(_) => Some(FaultAction::Heal),
-            FaultAction::Crash { nodes, .. } => Some(FaultAction::Restart {
-                nodes: nodes.clone(),
-            }),
-            FaultAction::Heal | FaultAction::Restart { .. } => None,
-        };
+        let undo = action.undo();
         let b = self.fault(at, action);
         match undo {
             Some(u) => b.fault(at + lasting, u),
             None => b,
         }
+    }
+    /// Adds a seeded random nemesis: each run draws its own faults from the run's seed.
+    pub fn nemesis(mut self, nemesis: Nemesis) -> Self {
+        self.nemesis = Some(nemesis);
+        self
     }
     /// Checks that every live node converges within `within` of the last heal, for the named
     /// strategies (all if `None`).
@@ -128,8 +130,13 @@ impl ScenarioBuilder {
 
     /// Validates and returns the scenario.
     pub fn build(self) -> Result<Scenario, ValidationError> {
-        let faults = FaultSchedule::new(self.faults, self.nodes)
+        let mut faults = FaultSchedule::new(self.faults, self.nodes)
             .map_err(|e| ValidationError::new("faults", e.to_string()))?;
+        if let Some(n) = self.nemesis {
+            faults = faults
+                .with_nemesis(n, self.nodes)
+                .map_err(|e| ValidationError::new("nemesis", e.to_string()))?;
+        }
         let scenario = Scenario {
             name: self.name,
             nodes: self.nodes,

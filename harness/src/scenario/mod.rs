@@ -6,6 +6,7 @@
 //! value that the runner takes.
 
 mod builder;
+mod fault_schema;
 mod model;
 mod reading;
 mod schema;

@@ -1,10 +1,12 @@
 //! The validated scenario model shared by the YAML loader, the builder and the runner.
 
 use hearsay_faults::FaultSchedule;
+pub use hearsay_faults::Latency;
+use hearsay_protocols::ConflictRule;
+use hearsay_protocols::SimDuration;
 use hearsay_protocols::anti_entropy::AntiEntropyConfig;
 use hearsay_protocols::rumor::RumorConfig;
 use hearsay_protocols::zoo::ZooConfig;
-use hearsay_protocols::{ConflictRule, SimDuration};
 use hearsay_workloads::Workload;
 use serde::Serialize;
 
@@ -64,21 +66,6 @@ impl Default for NetworkSpec {
             loss: 0.0,
         }
     }
-}
-
-/// A latency distribution.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Latency {
-    /// Every message takes exactly this long.
-    Constant(SimDuration),
-    /// Uniform in `[min, max]` (integer nanoseconds).
-    Uniform {
-        /// Shortest latency.
-        min: SimDuration,
-        /// Longest latency.
-        max: SimDuration,
-    },
 }
 
 /// A strategy under a name.
@@ -252,13 +239,8 @@ impl Scenario {
                 format!("must be a probability in [0, 1], got {}", self.network.loss),
             ));
         }
-        if let Latency::Uniform { min, max } = self.network.latency
-            && min > max
-        {
-            return Err(ValidationError::new(
-                "network.latency",
-                format!("uniform latency needs min <= max, got {min} > {max}"),
-            ));
+        if let Err(e) = self.network.latency.check() {
+            return Err(ValidationError::new("network.latency", e));
         }
         if self.sample_every == SimDuration::ZERO {
             return Err(ValidationError::new(

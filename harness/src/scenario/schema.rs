@@ -3,20 +3,22 @@
 //! tree into a [`Draft`]: a scenario that has not yet been validated, the written faults
 //! expanded into timed actions (`for:` adds the undoing heal or restart), and for each of those
 //! actions where it was written, so that fault-schedule errors can point back at the text.
+//! The fault vocabulary (`faults:`, `nemesis:`, latency distributions) is read by
+//! [`fault_schema`](super::fault_schema).
 
+pub(super) use super::fault_schema::FaultOrigin;
+use super::fault_schema::{self, latency};
 use super::model::{
-    Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
+    Checks, ConvergenceCheck, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
     StrategySpec,
 };
-use super::reading::{
-    Fields, Result, boolean, choice, duration, fail, integer, item, list, number, string,
-};
-use super::tree::{Node, Pos, Value, clip};
-use hearsay_faults::{FaultAction, FaultSchedule, PartitionSpec, TimedFault};
+use super::reading::{Fields, Result, choice, duration, fail, integer, item, list, number, string};
+use super::tree::{Node, Value, clip};
+use hearsay_faults::{FaultSchedule, Nemesis, TimedFault};
 use hearsay_protocols::anti_entropy::{AntiEntropyConfig, ExchangeMode};
 use hearsay_protocols::rumor::{Removal, RumorConfig};
 use hearsay_protocols::{ConflictRule, NodeId, SimDuration, SimTime};
-use hearsay_workloads::{SingleRumor, Workload};
+use hearsay_workloads::{ScriptedWrite, SingleRumor, Workload};
 
 /// The most seeds a scenario may run; a typo like `0..1000000000` should be an error, not an
 /// attempt to allocate and run a billion seeds.
@@ -37,24 +39,14 @@ const TOP_KEYS: &[&str] = &[
     "workload",
     "faults",
     "checks",
+    "nemesis",
 ];
 const NETWORK_KEYS: &[&str] = &["latency", "loss"];
-const LATENCY_KEYS: &[&str] = &["constant", "uniform"];
 const STRATEGY_KEYS: &[&str] = &["name", "rumor", "anti_entropy", "zoo"];
 const PROTOCOL_KEYS: &[&str] = &["rumor", "anti_entropy", "zoo"];
 const RUMOR_KEYS: &[&str] = &["period", "fanout", "k", "removal", "conflict"];
 const ANTI_ENTROPY_KEYS: &[&str] = &["period", "mode", "fanout", "conflict"];
-const FAULT_KEYS: &[&str] = &[
-    "at",
-    "partition",
-    "heal",
-    "crash",
-    "restart",
-    "lose_state",
-    "for",
-];
-const FAULT_ACTIONS: &[&str] = &["partition", "heal", "crash", "restart"];
-const PARTITION_KEYS: &[&str] = &["groups"];
+const WRITE_KEYS: &[&str] = &["at", "node", "key", "value"];
 const CHECK_KEYS: &[&str] = &["convergence", "residue"];
 const CONVERGENCE_KEYS: &[&str] = &["within", "strategies"];
 const RESIDUE_KEYS: &[&str] = &["max", "strategies"];
@@ -85,21 +77,8 @@ pub(super) struct Draft {
     pub faults: Vec<TimedFault>,
     /// Where each of `faults` came from, index for index.
     pub origins: Vec<FaultOrigin>,
-}
-
-/// Where one fault action was written.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct FaultOrigin {
-    /// The index of its item in the written `faults:` list.
-    pub item: usize,
-    /// Where that item starts.
-    pub pos: Pos,
-    /// Where the value of its action (`partition`, `heal`, `crash`, `restart`) is.
-    pub action: Pos,
-    /// For the heal or restart a `for:` adds: where the `for:` value is.
-    pub added_by_for: Option<Pos>,
-    /// The node ids the item names, each with where it is written.
-    pub nodes: Vec<(u32, Pos)>,
+    /// The nemesis, if the file has one.
+    pub nemesis: Option<Nemesis>,
 }
 
 /// Reads the whole document.
@@ -148,9 +127,18 @@ pub(super) fn read(root: &Node) -> Result<Draft> {
         Some(n) => super::schema_workload::workload(n, run_for)?,
         None => Workload::SingleRumor(SingleRumor::default()),
     };
+    let fault_context = fault_schema::Context {
+        nodes,
+        duration: run_for,
+        workload: &workload,
+    };
     let (faults, origins) = match f.get("faults") {
-        Some(n) => faults(n)?,
+        Some(n) => fault_schema::faults(n, &fault_context)?,
         None => (Vec::new(), Vec::new()),
+    };
+    let nemesis = match f.get("nemesis") {
+        Some(n) => Some(fault_schema::nemesis(n, &fault_context)?),
+        None => None,
     };
     let checks = match f.get("checks") {
         Some(n) => checks(n)?,
@@ -172,6 +160,7 @@ pub(super) fn read(root: &Node) -> Result<Draft> {
         },
         faults,
         origins,
+        nemesis,
     })
 }
 
@@ -253,27 +242,6 @@ fn network(node: &Node) -> Result<NetworkSpec> {
         )?;
     }
     Ok(spec)
-}
-
-fn latency(node: &Node, path: &str) -> Result<Latency> {
-    let f = Fields::new(node, path, "a latency distribution", LATENCY_KEYS)?;
-    let choice = f.exactly_one(LATENCY_KEYS, "latency distribution")?;
-    let path = f.path_of(choice.name);
-    if choice.name == "constant" {
-        return Ok(Latency::Constant(duration(choice.value, &path)?));
-    }
-    const BOUNDS: &str = "two durations `[min, max]`, like [1ms, 10ms]";
-    match list(choice.value, &path, BOUNDS)? {
-        [min, max] => Ok(Latency::Uniform {
-            min: duration(min, &item(&path, 0))?,
-            max: duration(max, &item(&path, 1))?,
-        }),
-        other => fail(
-            choice.value.pos,
-            &path,
-            format!("expected {BOUNDS}, found a list of {}", other.len()),
-        ),
-    }
 }
 
 fn strategies(node: &Node) -> Result<Vec<StrategySpec>> {
@@ -366,169 +334,36 @@ fn anti_entropy(node: &Node, path: &str) -> Result<AntiEntropyConfig> {
     Ok(c)
 }
 
-const NODE_ID: &str = "a node id, a whole number from 0";
-const NODE_LIST: &str = "a list of node ids, like [5, 6]";
-
-fn faults(node: &Node) -> Result<(Vec<TimedFault>, Vec<FaultOrigin>)> {
-    const PATH: &str = "faults";
-    let items = list(
-        node,
-        PATH,
-        "a list of faults, each with `at` and one action (partition, heal, crash or restart)",
-    )?;
+/// `writes: [{ at, node, key, value }, …]`: scripted client writes.
+pub(super) fn scripted_writes(node: &Node, path: &str) -> Result<Workload> {
+    const WRITES: &str = "a list of writes, each with `at`, `node`, `key` and `value`";
+    let items = list(node, path, WRITES)?;
     let mut out = Vec::with_capacity(items.len());
-    let mut origins = Vec::with_capacity(items.len());
     for (i, n) in items.iter().enumerate() {
-        fault(n, i, &mut out, &mut origins)?;
-    }
-    Ok((out, origins))
-}
-
-/// Reads fault item `i`, pushing its action (and the undoing action, for `for:`).
-fn fault(
-    node: &Node,
-    i: usize,
-    out: &mut Vec<TimedFault>,
-    origins: &mut Vec<FaultOrigin>,
-) -> Result<()> {
-    let path = item("faults", i);
-    let f = Fields::new(node, &path, "a fault", FAULT_KEYS)?;
-    let at = SimTime::from_duration(duration(
-        f.required("at", "when the fault happens, like `2s`")?,
-        &f.path_of("at"),
-    )?);
-    let action = f.exactly_one(FAULT_ACTIONS, "fault action")?;
-    let action_path = f.path_of(action.name);
-    let mut nodes = Vec::new();
-    let lose_state = f.entry("lose_state");
-    if let Some(e) = lose_state
-        && action.name != "crash"
-    {
-        return fail(
-            e.key.pos,
-            &path,
-            format!(
-                "`lose_state` applies only to `crash`, but this fault is a `{}`",
-                action.name
-            ),
-        );
-    }
-    let act = match action.name {
-        "partition" => FaultAction::Partition(partition(action.value, &action_path, &mut nodes)?),
-        "heal" => {
-            if !matches!(&action.value.value, Value::Str(s) if s == "all") {
-                return fail(
-                    action.value.pos,
-                    &action_path,
-                    format!(
-                        "expected `all` (heal every partition), found {}",
-                        action.value.value.describe()
-                    ),
-                );
-            }
-            FaultAction::Heal
-        }
-        "crash" => FaultAction::Crash {
-            nodes: node_list(action.value, &action_path, &mut nodes)?,
-            lose_state: match lose_state.map(|e| e.value) {
-                Some(n) if n.value != Value::Null => boolean(n, &f.path_of("lose_state"))?,
-                _ => false,
-            },
-        },
-        _ => FaultAction::Restart {
-            nodes: node_list(action.value, &action_path, &mut nodes)?,
-        },
-    };
-    let undo = match f.entry("for") {
-        None => None,
-        Some(e) => {
-            let undo = match &act {
-                FaultAction::Partition(_) => FaultAction::Heal,
-                FaultAction::Crash { nodes, .. } => FaultAction::Restart {
-                    nodes: nodes.clone(),
-                },
-                FaultAction::Heal | FaultAction::Restart { .. } => {
-                    return fail(
-                        e.key.pos,
-                        &path,
-                        format!(
-                            "`for` applies only to `partition` and `crash` (it schedules the \
-                             heal or restart), but this fault is a `{}`",
-                            action.name
-                        ),
-                    );
-                }
-            };
-            let for_path = f.path_of("for");
-            let lasting = duration(
-                f.required("for", "how long the fault lasts, like `3s`")?,
-                &for_path,
-            )?;
-            if lasting == SimDuration::ZERO {
-                return fail(e.value.pos, &for_path, "must be longer than 0s");
-            }
-            Some((at + lasting, undo, e.value.pos))
-        }
-    };
-    let origin = FaultOrigin {
-        item: i,
-        pos: node.pos,
-        action: action.value.pos,
-        added_by_for: None,
-        nodes,
-    };
-    out.push(TimedFault { at, action: act });
-    if let Some((undo_at, undo, for_pos)) = undo {
-        out.push(TimedFault {
-            at: undo_at,
-            action: undo,
+        let f = Fields::new(n, &item(path, i), "a write", WRITE_KEYS)?;
+        out.push(ScriptedWrite {
+            at: SimTime::from_duration(duration(
+                f.required("at", "when the client writes, like `2s`")?,
+                &f.path_of("at"),
+            )?),
+            node: NodeId(integer(
+                f.required("node", "a node id")?,
+                &f.path_of("node"),
+                "a node id, a whole number from 0",
+            )?),
+            key: integer(
+                f.required("key", "a key, a whole number")?,
+                &f.path_of("key"),
+                "a key, a whole number",
+            )?,
+            value: integer(
+                f.required("value", "a value, a whole number")?,
+                &f.path_of("value"),
+                "a value, a whole number",
+            )?,
         });
-        origins.push(origin.clone());
-        origins.push(FaultOrigin {
-            added_by_for: Some(for_pos),
-            ..origin
-        });
-    } else {
-        origins.push(origin);
     }
-    Ok(())
-}
-
-fn partition(node: &Node, path: &str, nodes: &mut Vec<(u32, Pos)>) -> Result<PartitionSpec> {
-    const EXPECTED: &str = "`halves`, or `{ groups: [[0, 1, 2], [3, 4]] }`";
-    match &node.value {
-        Value::Str(s) if s == "halves" => Ok(PartitionSpec::Halves),
-        Value::Map(_) => {
-            let f = Fields::new(node, path, "a partition", PARTITION_KEYS)?;
-            const GROUPS: &str = "a list of groups of node ids, like [[0, 1, 2], [3, 4]]";
-            let groups_path = f.path_of("groups");
-            let groups = list(f.required("groups", GROUPS)?, &groups_path, GROUPS)?;
-            let groups = groups
-                .iter()
-                .enumerate()
-                .map(|(g, n)| node_list(n, &item(&groups_path, g), nodes))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(PartitionSpec::Groups(groups))
-        }
-        other => fail(
-            node.pos,
-            path,
-            format!("expected {EXPECTED}, found {}", other.describe()),
-        ),
-    }
-}
-
-/// A list of node ids, each also recorded with its position in `seen`.
-fn node_list(node: &Node, path: &str, seen: &mut Vec<(u32, Pos)>) -> Result<Vec<NodeId>> {
-    list(node, path, NODE_LIST)?
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let id: u32 = integer(n, &item(path, i), NODE_ID)?;
-            seen.push((id, n.pos));
-            Ok(NodeId(id))
-        })
-        .collect()
+    Ok(Workload::Scripted(out))
 }
 
 fn checks(node: &Node) -> Result<Checks> {

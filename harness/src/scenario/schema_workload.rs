@@ -3,7 +3,8 @@
 //! ```yaml
 //! workload:
 //!   single_rumor: { at: 1s, node: 0, key: 1, value: 1 }
-//!   writes: { rate: 50/s, keys: 20, first_key: 0, from: 1s, until: 15s }
+//!   writes: { rate: 50/s, keys: 20, first_key: 0, from: 1s, until: 15s }  # or a list of
+//!   #   scripted writes: [{ at: 2s, node: 3, key: 1, value: 7 }, …]
 //!   conflicts: { at: 2s, keys: 5, writers: 3, spread: 0s, bursts: 1, every: 1s }
 //!   ramp: { from: 10/s, to: 500/s, steps: 6, step_for: 5s, start: 1s, keys: 100 }
 //!   reads: { rate: 20/s, keys: 20, from: 1s, until: 15s }
@@ -52,6 +53,10 @@ pub(super) fn workload(node: &Node, run_for: SimDuration) -> Result<Workload> {
         let path = f.path_of(name);
         parts.push(match *name {
             "single_rumor" => Workload::SingleRumor(single_rumor(value, &path)?),
+            // A list is scripted writes; a map is a stream.
+            "writes" if matches!(value.value, Value::Seq(_)) => {
+                super::schema::scripted_writes(value, &path)?
+            }
             "writes" => Workload::Writes(writes(value, &path, end)?),
             "reads" => Workload::Reads(reads(value, &path, end)?),
             "conflicts" => Workload::Conflicts(conflicts(value, &path)?),

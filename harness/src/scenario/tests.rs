@@ -208,7 +208,7 @@ checks:
             },
             TimedFault {
                 at: at(7),
-                action: FaultAction::Heal
+                action: FaultAction::HealAll
             },
             TimedFault {
                 at: at(8),
@@ -281,7 +281,7 @@ fn an_unknown_top_level_key_is_named_with_the_allowed_ones() {
         e,
         "s.yaml:11:1: unknown top-level key `colour`; expected one of `name`, `nodes`, \
          `duration`, `seeds`, `peer_sampling`, `sample_every`, `network`, `strategies`, \
-         `workload`, `faults`, `checks`"
+         `workload`, `faults`, `checks`, `nemesis`"
     );
 }
 
@@ -384,13 +384,17 @@ fn a_fault_naming_a_missing_node_points_at_that_node() {
 #[test]
 fn a_heal_with_nothing_to_heal_points_at_its_item() {
     let text = format!(
-        "{BASE}faults:\n  - at: 2s\n    partition: halves\n    for: 3s\n  - at: 7s\n    heal: all\n"
+        "{BASE}faults:\n  - at: 2s\n    partition: halves\n    for: 3s\n  - at: 7s\n    heal: partition\n"
     );
     // The first item expands to two actions (partition, heal at 5s): the error must still
     // name the second written item.
     assert_eq!(
         error(&text),
         "s.yaml:15:5: faults[1]: heal at 7s but no partition is in force"
+    );
+    assert_eq!(
+        error(&text.replace("heal: partition", "heal: all")),
+        "s.yaml:15:5: faults[1]: heal at 7s but no partition or network fault is in force"
     );
 }
 
@@ -427,19 +431,22 @@ fn fault_items_must_have_exactly_one_fitting_action() {
     assert_eq!(
         error(&faults("    partition: halves\n    crash: [1]\n")),
         "s.yaml:14:5: faults[0]: both `partition` (line 13) and `crash` are given: expected \
-         exactly one fault action, one of `partition`, `heal`, `crash`, `restart`"
+         exactly one fault action, one of `partition`, `heal`, `crash`, `restart`, `pause`, \
+         `resume`, `join`, `leave`, `churn`, `loss`, `latency`, `delay`, `duplicate`, \
+         `reorder`, `skew`, `capacity`"
     );
-    assert_eq!(
-        error(&faults("    for: 1s\n")),
-        "s.yaml:12:5: faults[0]: no fault action given: expected exactly one of \
-         `partition`, `heal`, `crash`, `restart`"
+    assert_error(
+        &faults("    for: 1s\n"),
+        12,
+        5,
+        &["faults[0]: no fault action given: expected exactly one of `partition`, `heal`"],
     );
     assert_error(
         &faults("    heal: all\n    for: 1s\n"),
         14,
         5,
         &[
-            "faults[0]: `for` applies only to `partition` and `crash`",
+            "faults[0]: `for` applies only to faults that last",
             "this fault is a `heal`",
         ],
     );
@@ -726,4 +733,438 @@ fn hostile_inputs_are_errors_not_panics() {
             }
         }
     }
+}
+
+/// `faults:` followed by `body` (items start on line 12).
+fn with_faults(body: &str) -> String {
+    format!("{BASE}faults:\n{body}")
+}
+
+#[test]
+fn every_fault_kind_reads_into_the_model() {
+    use hearsay_faults::{
+        Capacity, ClockSkew, LinkEffect, LinkFault, Links, NemesisFault, NodeSet,
+    };
+    let text = with_faults(
+        "  - { at: 1s, partition: majority-minority, for: 1s }
+  - { at: 3s, partition: { isolate: [3, 4] } }
+  - { at: 4s, heal: [3] }
+  - { at: 5s, heal: all }
+  - { at: 5s, partition: { one_way: { from: [1] } }, for: 1s }
+  - { at: 7s, partition: { percent: [30, 70] }, for: 1s }
+  - { at: 9s, partition: { bridge: 7 }, for: 1s }
+  - { at: 11s, partition: ring, for: 1s }
+  - { at: 1s, crash: { percent: 1 }, lose_state: true, for: 1s }
+  - { at: 2s, pause: [8], for: 500ms }
+  - { at: 1s, loss: 0.25, for: 2s }
+  - { at: 1s, loss: { rate: 0.5, from: [1, 2], to: all, both_ways: true } }
+  - { at: 4s, heal: network }
+  - { at: 1s, duplicate: { rate: 0.1, nodes: [9] }, for: 1s }
+  - { at: 1s, reorder: { rate: 0.2, delay: 50ms }, for: 1s }
+  - { at: 1s, latency: { normal: { mean: 10ms, sd: 2ms }, to: [5] }, for: 1s }
+  - { at: 1s, delay: 300ms, for: 1s }
+  - { at: 1s, delay: { pareto: { scale: 1ms, shape: 1.5 }, nodes: [6] }, for: 1s }
+  - { at: 0s, skew: { nodes: [2], offset: -1.5s, drift: 0.001 }, for: 3s }
+  - { at: 0s, capacity: { queue: 10, service: 2ms } }
+  - { at: 2s, churn: { join: 2, leave: 1, rate: 2/s } }
+nemesis:
+  mix: { partition: 40, crash: 30, delay: 30 }
+  every: 1s..3s
+  start: 2s
+",
+    );
+    let s = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let has = |a: &FaultAction| s.faults.faults().iter().any(|f| &f.action == a);
+    let ids = |l: &[u32]| l.iter().map(|&n| NodeId(n)).collect::<Vec<_>>();
+    assert!(has(&FaultAction::Partition(
+        PartitionSpec::MajorityMinority
+    )));
+    assert!(has(&FaultAction::Partition(PartitionSpec::Isolate(ids(
+        &[3, 4]
+    )))));
+    assert!(has(&FaultAction::HealNodes { nodes: ids(&[3]) }));
+    assert!(has(&FaultAction::Partition(PartitionSpec::OneWay {
+        from: ids(&[1]),
+        to: None
+    })));
+    assert!(has(&FaultAction::Partition(PartitionSpec::Percentages(
+        vec![30.0, 70.0]
+    ))));
+    assert!(has(&FaultAction::Partition(PartitionSpec::Bridge(NodeId(
+        7
+    )))));
+    // 1% of 1000 nodes, spread over the ids.
+    assert!(has(&FaultAction::Crash {
+        nodes: hearsay_faults::evenly_spread(1000, 10),
+        lose_state: true
+    }));
+    assert!(has(&FaultAction::Resume { nodes: ids(&[8]) }));
+    assert!(has(&FaultAction::NetworkEnd(LinkFault::everywhere(
+        LinkEffect::Loss(0.25)
+    ))));
+    assert!(has(&FaultAction::Network(LinkFault {
+        links: Links {
+            from: NodeSet::Only(ids(&[1, 2])),
+            to: NodeSet::All,
+            both_ways: true
+        },
+        effect: LinkEffect::Loss(0.5)
+    })));
+    assert!(has(&FaultAction::HealNetwork));
+    assert!(has(&FaultAction::Network(LinkFault {
+        links: Links::touching(ids(&[9])),
+        effect: LinkEffect::Duplicate(0.1)
+    })));
+    assert!(has(&FaultAction::Network(LinkFault::everywhere(
+        LinkEffect::Reorder {
+            rate: 0.2,
+            delay: ms(50)
+        }
+    ))));
+    assert!(has(&FaultAction::Network(LinkFault {
+        links: Links {
+            from: NodeSet::All,
+            to: NodeSet::Only(ids(&[5])),
+            both_ways: false
+        },
+        effect: LinkEffect::Latency(Latency::Normal {
+            mean: ms(10),
+            sd: ms(2)
+        })
+    })));
+    assert!(has(&FaultAction::Network(LinkFault::everywhere(
+        LinkEffect::Delay(Latency::Constant(ms(300)))
+    ))));
+    assert!(has(&FaultAction::Network(LinkFault {
+        links: Links::touching(ids(&[6])),
+        effect: LinkEffect::Delay(Latency::Pareto {
+            scale: ms(1),
+            shape: 1.5
+        })
+    })));
+    assert!(has(&FaultAction::Skew {
+        nodes: ids(&[2]),
+        skew: ClockSkew {
+            offset_nanos: -1_500_000_000,
+            drift: 0.001
+        }
+    }));
+    assert!(has(&FaultAction::SkewEnd { nodes: ids(&[2]) }));
+    assert!(has(&FaultAction::Capacity {
+        nodes: NodeSet::All,
+        capacity: Capacity {
+            queue: 10,
+            service: ms(2)
+        }
+    }));
+    // Churn: the 2 highest ids join, one member leaves, every 500 ms from 2 s.
+    let churn: Vec<_> = s
+        .faults
+        .faults()
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.action,
+                FaultAction::Join { .. } | FaultAction::Leave { .. }
+            )
+        })
+        .map(|f| (f.at, f.action.describe()))
+        .collect();
+    assert_eq!(
+        churn,
+        vec![
+            (SimTime(2_000_000_000), "join n998".to_string()),
+            (SimTime(2_500_000_000), "leave n499".to_string()),
+            (SimTime(3_000_000_000), "join n999".to_string()),
+        ]
+    );
+    let n = s.faults.nemesis().expect("a nemesis");
+    assert_eq!(
+        n.mix,
+        vec![
+            (NemesisFault::Partition, 40.0),
+            (NemesisFault::Crash, 30.0),
+            (NemesisFault::Delay, 30.0)
+        ]
+    );
+    assert_eq!(
+        n.every,
+        (SimDuration::from_secs(1), SimDuration::from_secs(3))
+    );
+    assert_eq!(n.stop, SimTime(20_000_000_000), "defaults to the run's end");
+    assert!(n.heal_at_end);
+    let lat = parse(&format!(
+        "{BASE}network:\n  latency: {{ lognormal: {{ median: 5ms, sigma: 0.5 }} }}\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        lat.network.latency,
+        Latency::LogNormal {
+            median: ms(5),
+            sigma: 0.5
+        }
+    );
+}
+
+#[test]
+fn an_unknown_node_in_any_fault_points_at_that_node() {
+    assert_error(
+        &with_faults("  - at: 1s\n    pause: [3, 1000]\n"),
+        13,
+        16,
+        &["faults[0]: node 1000 does not exist (the cluster has nodes 0..1000)"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    loss: { rate: 0.1, from: [5000] }\n"),
+        13,
+        31,
+        &["faults[0]: node 5000 does not exist"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    partition: { isolate: [1200] }\n"),
+        13,
+        28,
+        &["faults[0]: node 1200 does not exist"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    skew: { nodes: [1001], offset: 1s }\n"),
+        13,
+        21,
+        &["faults[0]: node 1001 does not exist"],
+    );
+}
+
+#[test]
+fn a_percentage_outside_0_to_100_is_located() {
+    assert_eq!(
+        error(&with_faults("  - at: 1s\n    crash: { percent: 130 }\n")),
+        "s.yaml:13:23: faults[0].crash.percent: percentage 130 is outside 0–100"
+    );
+    assert_eq!(
+        error(&with_faults(
+            "  - at: 1s\n    partition: { percent: [50, -5] }\n"
+        )),
+        "s.yaml:13:32: faults[0].partition.percent[1]: percentage -5 is outside 0–100"
+    );
+    // In range one by one, but more than the whole cluster together.
+    assert_error(
+        &with_faults("  - at: 1s\n    partition: { percent: [50, 60] }\n"),
+        13,
+        27,
+        &["faults[0]: the percentages add up to 110: expected at most 100"],
+    );
+    assert_eq!(
+        error(&format!(
+            "{BASE}nemesis:\n  mix: {{ partition: 40, crash: 120 }}\n  every: 1s..2s\n"
+        )),
+        "s.yaml:12:32: nemesis.mix.crash: percentage 120 is outside 0–100"
+    );
+    assert_error(
+        &format!("{BASE}nemesis:\n  mix: {{ partition: 40, crash: 50 }}\n  every: 1s..2s\n"),
+        12,
+        8,
+        &["nemesis.mix: the percentages add up to 90: expected 100"],
+    );
+    assert_error(
+        &format!("{BASE}nemesis:\n  mix: {{ crash: 100 }}\n  every: 3s..1s\n"),
+        13,
+        10,
+        &["nemesis.every: the range 3s..1s is empty"],
+    );
+}
+
+#[test]
+fn overlapping_contradictory_faults_are_located() {
+    // A second partition while the first is in force.
+    assert_eq!(
+        error(&with_faults(
+            "  - at: 1s\n    partition: halves\n    for: 5s\n  - at: 2s\n    partition: ring\n"
+        )),
+        "s.yaml:15:5: faults[1]: partition at 2s, but the partition from 1s is still in force \
+         (heal it first: only one partition is in force at a time)"
+    );
+    // Ends come before starts at one instant, so back-to-back partitions are fine.
+    assert!(
+        parse(&with_faults(
+            "  - { at: 1s, partition: halves, for: 1s }\n  - { at: 2s, partition: ring }\n"
+        ))
+        .is_ok()
+    );
+    // A pause of a crashed node, pointing at the node.
+    assert_eq!(
+        error(&with_faults(
+            "  - at: 1s\n    crash: [4]\n  - at: 2s\n    pause: [9, 4]\n"
+        )),
+        "s.yaml:15:16: faults[1]: pause node 4 at 2s, but it is crashed"
+    );
+    // The same network fault twice.
+    assert_error(
+        &with_faults("  - { at: 1s, loss: 0.5, for: 3s }\n  - { at: 2s, loss: 0.5 }\n"),
+        13,
+        5,
+        &["faults[1]: loss 0.5 on all links at 2s, but the same fault is already in force"],
+    );
+    // Two skews of one node.
+    assert_error(
+        &with_faults(
+            "  - { at: 0s, skew: { nodes: [3], offset: 1s } }\n  - { at: 1s, skew: { nodes: [3], offset: 2s } }\n",
+        ),
+        13,
+        31,
+        &["faults[1]: skew node 3 at 1s, but it is already skewed"],
+    );
+    // A join of a node that is already a member.
+    assert_error(
+        &with_faults("  - { at: 1s, join: [5] }\n  - { at: 2s, join: [5] }\n"),
+        13,
+        22,
+        &["faults[1]: join node 5 at 2s, but it is already a member"],
+    );
+}
+
+#[test]
+fn ending_what_is_not_in_force_is_located() {
+    assert_eq!(
+        error(&with_faults("  - at: 1s\n    heal: network\n")),
+        "s.yaml:12:5: faults[0]: heal network at 1s but no network fault is in force"
+    );
+    assert_error(
+        &with_faults("  - { at: 1s, loss: 0.5, for: 1s }\n  - { at: 3s, heal: { loss: 0.5 } }\n"),
+        13,
+        5,
+        &["faults[1]: end of loss 0.5 on all links at 3s but that fault is not in force"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    resume: [2]\n"),
+        13,
+        14,
+        &["faults[0]: resume node 2 at 1s, but it is not paused"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    heal: [2]\n"),
+        12,
+        5,
+        &["faults[0]: heal at 1s but no partition is in force"],
+    );
+}
+
+#[test]
+fn fault_parameters_are_checked_where_written() {
+    assert_eq!(
+        error(&with_faults("  - at: 1s\n    loss: { rate: 1.5 }\n")),
+        "s.yaml:13:19: faults[0]: loss.rate: must be a probability in [0, 1], got 1.5"
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    duplicate: 2\n"),
+        13,
+        16,
+        &["faults[0]: duplicate.rate: must be a probability in [0, 1], got 2"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    latency: { pareto: { scale: 1ms, shape: 0 } }\n"),
+        13,
+        14,
+        &["faults[0]: Pareto shape must be a finite number > 0"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    capacity: { queue: 5, service: 0 }\n"),
+        13,
+        36,
+        &["faults[0]: capacity.service: must be longer than 0s"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    skew: { nodes: [1], drift: -2 }\n"),
+        13,
+        32,
+        &["faults[0]: skew.drift: must be a finite number greater than -1"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    churn: { join: 1000, rate: 1/s }\n"),
+        13,
+        20,
+        &["faults[0].churn.join: 1000 of 1000 nodes cannot join"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    churn: { join: 10, rate: often }\n"),
+        13,
+        30,
+        &["faults[0].churn.rate: expected a rate like `5/s`"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    loss: { rate: 0.1, nodes: [1], to: [2] }\n"),
+        13,
+        36,
+        &["`nodes` (every link to or from those nodes) and `to` cannot be combined"],
+    );
+    assert_error(
+        &format!(
+            "{BASE}workload:\n  single_rumor: {{ node: random }}\nfaults:\n  - at: 1s\n    crash: origin\n"
+        ),
+        15,
+        12,
+        &["faults[0].crash: `origin` is the node of the latest client write at or before 1s"],
+    );
+    assert_error(
+        &with_faults("  - at: 1s\n    join: [3]\n    for: 2s\n"),
+        14,
+        5,
+        &[
+            "`for` applies only to faults that last",
+            "this fault is a `join`",
+        ],
+    );
+}
+
+#[test]
+fn crash_origin_names_the_node_that_took_the_write() {
+    let text = format!(
+        "{BASE}workload:\n  single_rumor: {{ at: 1s, node: 42 }}\nfaults:\n  - {{ at: 1.001s, crash: origin, lose_state: true }}\n"
+    );
+    let s = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.faults.faults()[0].action,
+        FaultAction::Crash {
+            nodes: vec![NodeId(42)],
+            lose_state: true
+        }
+    );
+}
+
+#[test]
+fn scripted_writes_read_and_check_their_nodes() {
+    let text = format!(
+        "{BASE}workload:\n  writes:\n    - {{ at: 1s, node: 3, key: 1, value: 10 }}\n    - {{ at: 2s, node: 4, key: 1, value: 20 }}\n"
+    );
+    let s = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let Workload::Scripted(w) = &s.workload else {
+        panic!("{:?}", s.workload)
+    };
+    assert_eq!(w.len(), 2);
+    assert_eq!((w[1].node, w[1].value), (NodeId(4), 20));
+    assert_error(
+        &text.replace("node: 4", "node: 4000"),
+        14,
+        23,
+        &["workload.writes[1].node: node 4000 does not exist"],
+    );
+}
+
+#[test]
+fn a_printed_schedule_loads_back_into_the_same_schedule() {
+    let text = with_faults(
+        "  - { at: 1s, partition: { one_way: { from: [1], to: [2, 3] } }, for: 1s }
+  - { at: 1s, loss: { rate: 0.125, from: [1], to: [2] }, for: 2s }
+  - { at: 1s, latency: { lognormal: { median: 3ms, sigma: 0.75 }, nodes: [4] }, for: 1.5s }
+  - { at: 2s, crash: [5, 6], for: 1s }
+  - { at: 3s, skew: { nodes: [7], offset: -250ms, drift: -0.0001 }, for: 1s }
+  - { at: 3s, capacity: { queue: 3, service: 1ms, nodes: [8] }, for: 1s }
+  - { at: 4s, partition: { groups: [[0, 1], [2]] } }
+  - { at: 4s, heal: [1] }
+  - { at: 5s, heal: all }
+",
+    );
+    let s = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let printed = s.faults.to_yaml();
+    let again = parse(&format!("{BASE}{printed}")).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+    assert_eq!(again.faults, s.faults, "{printed}");
 }

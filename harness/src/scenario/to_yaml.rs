@@ -8,12 +8,12 @@
 //! verified by reading the text back; if it would reorder anything, every fault is written as
 //! its own item instead.
 
-use super::model::{Latency, Scenario};
+use super::model::Scenario;
 use super::schema::PEER_SAMPLERS;
 use super::yaml::parse_scenario;
 use crate::sweep::{Field, protocol_fields};
-use hearsay_faults::{FaultAction, PartitionSpec, TimedFault};
-use hearsay_protocols::{NodeId, SimDuration};
+use hearsay_faults::TimedFault;
+
 use hearsay_workloads::{Origin, Workload};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -43,31 +43,10 @@ pub fn pair_faults(faults: &[TimedFault]) -> Vec<(usize, Option<usize>)> {
             continue;
         }
         used[i] = true;
-        let undo = match &faults[i].action {
-            FaultAction::Partition(_) => (i + 1..faults.len())
-                .find(|&j| {
-                    matches!(
-                        faults[j].action,
-                        FaultAction::Heal | FaultAction::Partition(_)
-                    )
-                })
-                .filter(|&j| faults[j].action == FaultAction::Heal && !used[j]),
-            FaultAction::Crash { nodes, .. } => {
-                let touches = |list: &[NodeId]| list.iter().any(|n| nodes.contains(n));
-                (i + 1..faults.len())
-                    .find(|&j| match &faults[j].action {
-                        FaultAction::Crash { nodes: other, .. }
-                        | FaultAction::Restart { nodes: other } => touches(other),
-                        _ => false,
-                    })
-                    .filter(|&j| {
-                        !used[j]
-                            && matches!(&faults[j].action, FaultAction::Restart { nodes: other } if other == nodes)
-                    })
-            }
-            FaultAction::Heal | FaultAction::Restart { .. } => None,
-        }
-        .filter(|&j| faults[j].at > faults[i].at);
+        let undo = faults[i].action.undo().and_then(|undo| {
+            (i + 1..faults.len())
+                .find(|&j| !used[j] && faults[j].action == undo && faults[j].at > faults[i].at)
+        });
         if let Some(j) = undo {
             used[j] = true;
         }
@@ -89,14 +68,7 @@ fn render(s: &Scenario, pair: bool) -> String {
     let _ = writeln!(out, "peer_sampling: {sampler}");
     let _ = writeln!(out, "sample_every: {}", s.sample_every);
     out.push_str("network:\n");
-    match s.network.latency {
-        Latency::Constant(d) => {
-            let _ = writeln!(out, "  latency: {{ constant: {d} }}");
-        }
-        Latency::Uniform { min, max } => {
-            let _ = writeln!(out, "  latency: {{ uniform: [{min}, {max}] }}");
-        }
-    }
+    let _ = writeln!(out, "  latency: {{ {} }}", s.network.latency.to_yaml());
     let _ = writeln!(out, "  loss: {}", s.network.loss);
 
     out.push_str("strategies:\n");
@@ -129,41 +101,11 @@ fn render(s: &Scenario, pair: bool) -> String {
         write_workload(&mut out, part);
     }
 
-    let faults = s.faults.faults();
-    if !faults.is_empty() {
-        out.push_str("faults:\n");
-        let items: Vec<(usize, Option<usize>)> = if pair {
-            pair_faults(faults)
-        } else {
-            (0..faults.len()).map(|i| (i, None)).collect()
-        };
-        for (i, undo) in items {
-            let f = &faults[i];
-            let _ = writeln!(out, "  - at: {}", f.at);
-            match &f.action {
-                FaultAction::Partition(PartitionSpec::Halves) => {
-                    out.push_str("    partition: halves\n")
-                }
-                FaultAction::Partition(PartitionSpec::Groups(groups)) => {
-                    let gs: Vec<String> = groups.iter().map(|g| node_list(g)).collect();
-                    let _ = writeln!(out, "    partition: {{ groups: [{}] }}", gs.join(", "));
-                }
-                FaultAction::Heal => out.push_str("    heal: all\n"),
-                FaultAction::Crash { nodes, lose_state } => {
-                    let _ = writeln!(out, "    crash: {}", node_list(nodes));
-                    if *lose_state {
-                        out.push_str("    lose_state: true\n");
-                    }
-                }
-                FaultAction::Restart { nodes } => {
-                    let _ = writeln!(out, "    restart: {}", node_list(nodes));
-                }
-            }
-            if let Some(j) = undo {
-                let lasting: SimDuration = faults[j].at - f.at;
-                let _ = writeln!(out, "    for: {lasting}");
-            }
-        }
+    if !s.faults.faults().is_empty() {
+        out.push_str(&s.faults.to_yaml_with(pair));
+    }
+    if let Some(n) = s.faults.nemesis() {
+        let _ = writeln!(out, "nemesis: {}", n.to_yaml());
     }
 
     write_checks(&mut out, &s.checks);
@@ -210,6 +152,16 @@ fn write_workload(out: &mut String, w: &Workload) {
                 "  ramp: {{ from: {}, to: {}, steps: {}, step_for: {}, start: {}, keys: {}, first_key: {} }}",
                 w.from, w.to, w.steps, w.step_for, w.start, w.keys, w.first_key
             );
+        }
+        Workload::Scripted(list) => {
+            out.push_str("  writes:\n");
+            for w in list {
+                let _ = writeln!(
+                    out,
+                    "    - {{ at: {}, node: {}, key: {}, value: {} }}",
+                    w.at, w.node.0, w.key, w.value
+                );
+            }
         }
         Workload::Combined(parts) => {
             for p in parts {
@@ -302,17 +254,6 @@ fn scope(strategies: &Option<Vec<String>>) -> String {
     }
 }
 
-fn node_list(nodes: &[NodeId]) -> String {
-    format!(
-        "[{}]",
-        nodes
-            .iter()
-            .map(|n| n.0.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-}
-
 /// Seeds as `A..B` when consecutive, one seed alone, or a list.
 fn seeds(seeds: &[u64]) -> String {
     match seeds {
@@ -356,11 +297,12 @@ fn string(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Latency;
     use crate::scenario::{Protocol, load_scenario};
-    use hearsay_faults::FaultAction;
+    use hearsay_faults::{FaultAction, PartitionSpec};
     use hearsay_protocols::anti_entropy::{AntiEntropyConfig, ExchangeMode};
     use hearsay_protocols::rumor::{Removal, RumorConfig};
-    use hearsay_protocols::{ConflictRule, SimTime};
+    use hearsay_protocols::{ConflictRule, NodeId, SimDuration, SimTime};
 
     fn round_trip(s: &Scenario) -> String {
         let text = to_yaml(s);
@@ -430,6 +372,7 @@ mod tests {
                 },
             )
             .fault(t(4000), FaultAction::Partition(PartitionSpec::Halves))
+            .fault(t(4500), FaultAction::Heal)
             .fault(t(5000), FaultAction::Partition(PartitionSpec::Halves))
             .fault(t(6000), FaultAction::Heal)
             .fault(
@@ -440,7 +383,7 @@ mod tests {
                 },
             )
             .fault(
-                t(6000),
+                t(6500),
                 FaultAction::Restart {
                     nodes: vec![NodeId(7)],
                 },
@@ -452,8 +395,8 @@ mod tests {
         let text = round_trip(&s);
         assert!(text.contains("name: \"odd: name\""), "{text}");
         assert!(text.contains("  - name: \"true\""), "{text}");
-        assert!(text.contains("    for: 2s\n"), "paired with for: {text}");
-        assert!(text.contains("lose_state: true\n    for: 500ms"), "{text}");
+        assert!(text.contains(", for: 2s }"), "paired with for: {text}");
+        assert!(text.contains("lose_state: true, for: 500ms }"), "{text}");
         assert!(text.contains("seeds: 3..6"), "{text}");
     }
 
@@ -508,18 +451,20 @@ mod tests {
                     lose_state: false,
                 },
             ),
-            f(3, FaultAction::Partition(PartitionSpec::Halves)),
-            f(4, FaultAction::Heal),
+            f(3, FaultAction::Heal),
+            f(4, FaultAction::Partition(PartitionSpec::Halves)),
             f(
                 5,
                 FaultAction::Restart {
                     nodes: vec![NodeId(1)],
                 },
             ),
+            f(6, FaultAction::Heal),
         ];
+        // Each fault pairs with the first later event that undoes it.
         assert_eq!(
             pair_faults(&faults),
-            vec![(0, None), (1, Some(4)), (2, Some(3))]
+            vec![(0, Some(2)), (1, Some(4)), (3, Some(5))]
         );
     }
 }

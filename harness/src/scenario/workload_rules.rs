@@ -108,6 +108,25 @@ pub(super) fn validate_workload(
                     );
                 }
             }
+            Workload::Scripted(list) => {
+                for (i, s) in list.iter().enumerate() {
+                    if s.node.0 >= nodes {
+                        return err(
+                            &format!("writes[{i}].node"),
+                            format!(
+                                "node {} does not exist (the cluster has nodes 0..{nodes})",
+                                s.node.0
+                            ),
+                        );
+                    }
+                    if s.at >= end {
+                        return err(
+                            &format!("writes[{i}].at"),
+                            format!("{} is not before the end of the run ({duration})", s.at),
+                        );
+                    }
+                }
+            }
             Workload::Combined(_) => {}
         }
     }

@@ -89,17 +89,26 @@ pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, LoadError> {
             LoadError::at(file, pos, message)
         })?;
     }
+    if let Some(nemesis) = draft.nemesis {
+        scenario.faults = std::mem::take(&mut scenario.faults)
+            .with_nemesis(nemesis, scenario.nodes)
+            .map_err(|e| {
+                let map = SourceMap::build(&root);
+                let path = match &e {
+                    FaultError::Nemesis { field, .. } => format!("nemesis.{field}"),
+                    _ => "nemesis".to_string(),
+                };
+                LoadError::at(file, map.locate(&path), e.to_string())
+            })?;
+    }
     Ok(scenario)
 }
 
 /// Where a fault-schedule error belongs in the text, and its message in terms of the written
 /// `faults:` list (the schedule numbers faults after `for:` has added the undoing ones).
 fn locate_fault_error(e: &FaultError, origins: &[FaultOrigin]) -> (Pos, String) {
-    let index = match e {
-        FaultError::UnknownNode { index, .. }
-        | FaultError::Contradiction { index, .. }
-        | FaultError::NothingToHeal { index, .. }
-        | FaultError::NoNodes { index } => *index,
+    let Some(index) = e.index() else {
+        return (Pos::START, e.to_string());
     };
     // The error's own text starts `fault N: `, with N counted after `for:` added the undoing
     // actions; the message names the written item instead.
@@ -121,13 +130,24 @@ fn locate_fault_error(e: &FaultError, origins: &[FaultOrigin]) -> (Pos, String) 
                 .nodes
                 .iter()
                 .find(|(id, _)| id == node)
-                .map_or(origin.pos, |(_, pos)| *pos);
+                .map_or(origin.action, |(_, pos)| *pos);
             (pos, format!("{path}: {detail}"))
         }
         FaultError::NoNodes { .. } => (
             origin.action,
             format!("{path}: {detail}: expected at least one node id"),
         ),
-        FaultError::NothingToHeal { .. } => (origin.pos, format!("{path}: {detail}")),
+        FaultError::Invalid { field, .. } => {
+            let pos = origin
+                .fields
+                .iter()
+                .find(|(f, _)| f == field)
+                .map_or(origin.action, |(_, pos)| *pos);
+            (pos, format!("{path}: {detail}"))
+        }
+        FaultError::NothingToHeal { .. }
+        | FaultError::PartitionInForce { .. }
+        | FaultError::AlreadyInForce { .. }
+        | FaultError::Nemesis { .. } => (origin.pos, format!("{path}: {detail}")),
     }
 }

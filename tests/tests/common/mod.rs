@@ -31,3 +31,33 @@ pub fn push_pull_anti_entropy(period: SimDuration) -> Protocol {
         ..Default::default()
     })
 }
+
+pub mod probe;
+
+use hearsay_faults::{FaultAction, FaultSchedule, TimedFault};
+use hearsay_protocols::SimTime;
+
+/// A validated schedule from `(time, action)` pairs over a cluster of `nodes`.
+pub fn schedule(nodes: u32, faults: Vec<(SimDuration, FaultAction)>) -> FaultSchedule {
+    let faults = faults
+        .into_iter()
+        .map(|(at, action)| TimedFault {
+            at: SimTime::from_duration(at),
+            action,
+        })
+        .collect();
+    FaultSchedule::new(faults, nodes).expect("a valid schedule")
+}
+
+/// `n` ms after the start.
+pub fn at_ms(n: u64) -> SimTime {
+    SimTime::from_duration(ms(n))
+}
+
+/// Constant latency `d`, no loss.
+pub fn constant_network(d: SimDuration) -> hearsay_harness::scenario::NetworkSpec {
+    hearsay_harness::scenario::NetworkSpec {
+        latency: hearsay_harness::scenario::Latency::Constant(d),
+        loss: 0.0,
+    }
+}

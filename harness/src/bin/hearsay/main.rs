@@ -9,6 +9,7 @@
 mod bench;
 mod check;
 mod common;
+mod faults;
 mod replay;
 mod run;
 mod shrink;
@@ -272,6 +273,17 @@ Exit codes: 0 shrunk and written, 1 the written scenario did not fail again, 2 b
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Print the fault schedule of one run (a nemesis drawn from the seed) as a `faults:` list.
+    #[command(
+        after_help = "Example:\n  hearsay faults scenarios/drills/nemesis.yaml --seed 3 > faults.yaml"
+    )]
+    Faults {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// The run's seed (default: the scenario's first seed).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Measure the emulator's speed: delivered messages per second of wall time.
     #[command(
         after_help = "Examples:\n  hearsay bench                      # the full suite, 10^3..10^6 nodes (a few minutes)\n  hearsay bench --quick              # seconds; exits 1 below the throughput floor (for CI)\n  hearsay bench --case steady --nodes 100000 --duration 2s"
@@ -466,6 +478,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { out } => man(out),
+        Command::Faults { scenario, seed } => faults::faults(&scenario, seed),
     }
 }
 

@@ -307,6 +307,12 @@ fn trace_line(e: &TraceEvent) -> Line {
             vec![from.0, to.0],
             format!("{from} → {to}  dropped: {to} is crashed"),
         ),
+        TraceEvent::Dropped { from, to, why, .. } => (
+            "drop",
+            None,
+            vec![from.0, to.0],
+            format!("{from} → {to}  dropped: {why}"),
+        ),
         TraceEvent::Timer { node, .. } => ("timer", None, vec![node.0], format!("{node}")),
         TraceEvent::Fault { what, .. } => ("fault", None, Vec::new(), what.clone()),
         TraceEvent::Client { node, ok, .. } => (
