@@ -236,6 +236,9 @@ pub fn shrink(
     let mut base = scenario.clone();
     base.strategies = vec![strategy.clone()];
     base.seeds = vec![target.seed];
+    // A nemesis draws its faults from the seed: shrink the schedule this run actually had,
+    // written out as scripted faults.
+    base.faults = crate::runner::run_faults(scenario, target.seed).into_owned();
     // Checks scoped to other strategies would not apply: keep the base as it is otherwise.
 
     let all: Vec<Vec<TimedFault>> = pair_faults(base.faults.faults())

@@ -485,3 +485,38 @@ fn check_counts_the_bug_zoos_expected_failures_as_passes() {
         "{text}"
     );
 }
+
+/// A nemesis run with dozens of faults, failing because of one of them, shrinks to that one.
+#[test]
+fn shrink_reduces_a_failing_nemesis_run_to_the_fault_that_matters() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("small.yaml");
+    let fixture = fixture("nemesis-noise.yaml");
+    let faults = hearsay().arg("faults").arg(&fixture).assert().success();
+    let drawn = stdout(&faults).matches("at:").count();
+    assert!(drawn >= 15, "the nemesis drew only {drawn} faults");
+    let run = hearsay()
+        .args(["shrink", "--out"])
+        .arg(&out)
+        .arg(&fixture)
+        .assert()
+        .success();
+    let text = stdout(&run) + &stderr(&run);
+    assert!(text.contains("still fails"), "{text}");
+    let written = std::fs::read_to_string(&out).unwrap();
+    let kept = written.lines().filter(|l| l.contains("at:")).count();
+    assert!((1..=3).contains(&kept), "kept {kept} faults:\n{written}");
+    assert!(
+        written.contains("isolate: [7]"),
+        "the culprit is gone:\n{written}"
+    );
+    assert!(
+        !written.contains("nemesis:"),
+        "the shrunk scenario should be scripted:\n{written}"
+    );
+    hearsay()
+        .args(["run", "--no-store"])
+        .arg(&out)
+        .assert()
+        .code(1);
+}

@@ -92,7 +92,9 @@ pub(crate) fn shrink(
         target.strategy,
         target.seed,
         target.check,
-        scenario.faults.faults().len(),
+        hearsay_harness::run_faults(&scenario, target.seed)
+            .faults()
+            .len(),
         scenario.nodes
     );
     let started = Instant::now();
