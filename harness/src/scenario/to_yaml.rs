@@ -195,10 +195,10 @@ fn write_checks(out: &mut String, checks: &super::model::Checks) {
     ] {
         if let Some(c) = c {
             let inner = scope(&c.strategies);
-            lines.push(format!(
-                "  {name}: {{ {} }}",
-                inner.trim_start_matches(", ")
-            ));
+            lines.push(match inner.strip_prefix(", ") {
+                Some(list) => format!("  {name}: {{ {list} }}"),
+                None => format!("  {name}: {{}}"),
+            });
         }
     }
     if let Some(b) = &checks.bounds {
