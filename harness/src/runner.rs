@@ -7,7 +7,10 @@ use crate::checks::{check_convergence, check_residue, compute_metrics, update_sp
 use crate::emulator::{Emulator, EmulatorConfig, RngStreams, RunOutput};
 use crate::scenario::{Protocol, Scenario, StrategySpec};
 use hearsay_protocols::anti_entropy::AntiEntropyNode;
+use hearsay_protocols::direct_mail::DirectMailNode;
+use hearsay_protocols::push_then_pull::PushThenPullNode;
 use hearsay_protocols::rumor::RumorNode;
+use hearsay_protocols::rumor_with_anti_entropy::RumorWithAntiEntropyNode;
 use hearsay_protocols::{NodeId, UniformPeers};
 use hearsay_reports::{
     CheckOutcome, FaultWindowRecord, RESULTS_SCHEMA_VERSION, RunResult, ScenarioResult, Verdict,
@@ -76,13 +79,35 @@ pub fn run_one(
     );
     let peers = UniformPeers::new(scenario.nodes);
     let faults = scenario.faults.faults();
-    let output = match strategy.protocol {
+    // Every strategy is told the scenario's MTU.
+    let output = match strategy.protocol.with_mtu(scenario.network.mtu) {
         Protocol::Rumor(c) => {
             Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops).run()
         }
         Protocol::AntiEntropy(c) => Emulator::new(
             config,
             |_: NodeId| AntiEntropyNode::new(c, peers),
+            faults,
+            ops,
+        )
+        .run(),
+        Protocol::DirectMail(c) => Emulator::new(
+            config,
+            |_: NodeId| DirectMailNode::new(c, peers),
+            faults,
+            ops,
+        )
+        .run(),
+        Protocol::PushThenPull(c) => Emulator::new(
+            config,
+            |_: NodeId| PushThenPullNode::new(c, peers),
+            faults,
+            ops,
+        )
+        .run(),
+        Protocol::RumorWithAntiEntropy(c) => Emulator::new(
+            config,
+            |_: NodeId| RumorWithAntiEntropyNode::new(c, peers),
             faults,
             ops,
         )

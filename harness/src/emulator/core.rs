@@ -343,6 +343,14 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     #[inline]
     fn send(&mut self, from: NodeId, to: NodeId, msg: N::Message) {
         let bytes = msg.wire_size();
+        if self
+            .config
+            .network
+            .mtu
+            .is_some_and(|mtu| bytes > mtu as usize)
+        {
+            self.count("oversize", 1); // a protocol ignored the MTU: reported, not enforced
+        }
         let traffic = &mut self.history.traffic;
         traffic.sent += 1;
         traffic.sent_bytes += bytes as u64;
