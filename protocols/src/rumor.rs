@@ -21,9 +21,16 @@
 //! receiver already held. Rumor mongering alone leaves a *residue* of nodes that never hear the
 //! update; that is the behaviour under study, not a bug (anti-entropy removes it).
 //!
-//! Cycles are aligned to a per-node phase drawn at start (or, with `synchronous`, to the
-//! multiples of the period for every node: the synchronous rounds of the analytic model), so a
-//! node's rounds are evenly spaced whether it learned the rumor early or late in a cycle.
+//! Cycles are aligned to a per-node phase drawn at start, so a node's rounds are evenly spaced
+//! whether it learned the rumor early or late in a cycle, and the receiver of an update judges
+//! whether it "already knew" by its state at that instant. That is the model of the
+//! mean-field analysis (each contact sees the current fraction of susceptible nodes), whose
+//! residue for feedback + coin push is the root of `s = e^{-(k+1)(1-s)}`.
+//!
+//! With `synchronous`, every node gossips at the multiples of the period, and feedback is judged
+//! by what the receiver knew when the cycle began: an update it first heard during the current
+//! cycle does not count as "already known" when a second copy arrives in the same cycle. That
+//! is the synchronous-cycle simulation of Demers et al. (their tables 1–3).
 //!
 //! With an MTU, a message carries the newest hot updates that fit; the others stay hot, with
 //! their counters untouched, for the next cycle ([`crate::flow_control`]).
@@ -85,8 +92,9 @@ pub struct RumorConfig {
     /// Push, pull or push-pull (push by default, as in Demers' main tables).
     #[serde(default = "push_mode")]
     pub mode: ExchangeMode,
-    /// All nodes gossip at the multiples of the period (synchronous rounds) instead of at
-    /// individually phased times.
+    /// All nodes gossip at the multiples of the period (synchronous cycles), and feedback is
+    /// judged by what the receiver knew at the start of the cycle, instead of individually
+    /// phased cycles judged at each arrival.
     #[serde(default)]
     pub synchronous: bool,
     /// The largest message in bytes; the runner sets it from the scenario's `network.mtu`.
@@ -174,6 +182,8 @@ impl Message for RumorMessage {
 struct HotRumor {
     key: Key,
     counter: u32,
+    /// The cycle (time / period) in which the node learned it.
+    since: u64,
 }
 
 /// The rumor-mongering logic over a store it does not own, so that a node can combine it with
@@ -207,11 +217,23 @@ impl<S: PeerSampler> RumorEngine<S> {
     }
 
     /// Starts (or restarts) spreading `key`.
-    pub fn make_hot(&mut self, key: Key) {
+    pub fn make_hot(&mut self, key: Key, round: u64) {
         match self.hot.iter_mut().find(|h| h.key == key) {
-            Some(h) => h.counter = 0,
-            None => self.hot.push(HotRumor { key, counter: 0 }),
+            Some(h) => {
+                h.counter = 0;
+                h.since = round;
+            }
+            None => self.hot.push(HotRumor {
+                key,
+                counter: 0,
+                since: round,
+            }),
         }
+    }
+
+    /// The index of the global cycle `now` falls in.
+    fn round_of(&self, now: crate::SimTime) -> u64 {
+        now.as_nanos() / self.config.period.as_nanos().max(1)
     }
 
     /// Whether this node gossips every cycle (pull and push-pull: susceptible nodes ask too)
@@ -324,11 +346,18 @@ impl<S: PeerSampler> RumorEngine<S> {
                         key,
                         version: incoming.version,
                     });
-                    self.make_hot(key);
+                    let round = self.round_of(ctx.now());
+                    self.make_hot(key, round);
                 }
                 MergeOutcome::AlreadyKnown => {
                     ctx.observe(Observation::Redundant { key });
-                    known.push(key);
+                    // Synchronous cycles judge by the state at the cycle's start.
+                    let round = self.round_of(ctx.now());
+                    let fresh = self.config.synchronous
+                        && self.hot.iter().any(|h| h.key == key && h.since == round);
+                    if !fresh {
+                        known.push(key);
+                    }
                 }
                 MergeOutcome::Superseded => known.push(key),
             }
@@ -473,7 +502,8 @@ impl<S: PeerSampler> RumorEngine<S> {
         let entry = Versioned { value, version };
         if store.merge(key, entry, self.config.conflict).is_applied() {
             ctx.observe(Observation::Learned { key, version });
-            self.make_hot(key);
+            let round = self.round_of(ctx.now());
+            self.make_hot(key, round);
             self.arm_tick(ctx);
         }
         version
