@@ -16,6 +16,7 @@ use crate::{
 
 impl<S: PeerSampler> AntiEntropyEngine<S> {
     /// The first message of a full-state exchange.
+    #[inline]
     pub(super) fn full_state_opening<C: Context<AntiEntropyMessage>>(
         &mut self,
         store: &VersionedStore,
@@ -31,6 +32,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
     }
 
     /// The whole replica, trimmed to the MTU.
+    #[inline]
     pub(super) fn full_state<C: Context<AntiEntropyMessage>>(
         &mut self,
         store: &VersionedStore,
@@ -41,6 +43,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         entries
     }
 
+    #[inline]
     pub(super) fn on_state<C: Context<AntiEntropyMessage>>(
         &mut self,
         store: &mut VersionedStore,

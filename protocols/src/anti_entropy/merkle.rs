@@ -29,7 +29,6 @@ use crate::{
     Context, Entries, HEADER_WIRE_BYTES, Key, NodeId, Observation, PeerSampler, Versioned,
     VersionedStore, uniform_below,
 };
-use smallvec::SmallVec;
 
 const BRANCHING: u32 = 16;
 const BITS_PER_LEVEL: u32 = 4;
@@ -121,11 +120,9 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
 
     /// The first message of a Merkle exchange: the root.
     pub(super) fn merkle_opening(&self, store: &VersionedStore, _depth: u8) -> AntiEntropyMessage {
-        let mut nodes = SmallVec::new();
-        nodes.push((0, store.fingerprint()));
         AntiEntropyMessage::MerkleLevel {
             level: 0,
-            nodes,
+            nodes: vec![(0, store.fingerprint())],
             from_initiator: true,
         }
     }
@@ -143,7 +140,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         if level > depth {
             return;
         }
-        let tree = self.merkle.get(store, depth);
+        let tree = self.merkle.get_or_insert_default().get(store, depth);
         let base = offset(level);
         let differing: Vec<u32> = theirs
             .iter()
@@ -164,7 +161,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             return;
         }
         let below = offset(level + 1);
-        let mut children: SmallVec<[(u32, u64); 4]> = differing
+        let mut children: Vec<(u32, u64)> = differing
             .iter()
             .flat_map(|&i| i * BRANCHING..(i + 1) * BRANCHING)
             .map(|c| (c, tree[below + c as usize]))
@@ -223,8 +220,8 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             ctx,
             from,
             AntiEntropyMessage::MerkleBuckets {
-                buckets: buckets.into_iter().collect(),
-                entries,
+                buckets,
+                entries: entries.into_vec(),
                 reply_wanted: they_send,
             },
         );
@@ -261,7 +258,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         ctx: &mut C,
         from: NodeId,
         buckets: &[u32],
-        entries: Entries,
+        entries: Vec<(Key, Versioned)>,
         reply_wanted: bool,
     ) {
         self.merge_all(store, ctx, &entries);
@@ -274,8 +271,8 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
                 ctx,
                 from,
                 AntiEntropyMessage::MerkleBuckets {
-                    buckets: buckets.iter().copied().collect(),
-                    entries: mine,
+                    buckets: buckets.to_vec(),
+                    entries: mine.into_vec(),
                     reply_wanted: false,
                 },
             );
