@@ -3,42 +3,50 @@
 //!
 //! Push is cheap while few know an update (almost every push reaches a new node) and wasteful
 //! once most do; pull is the reverse: once most nodes know, the fraction still ignorant squares
-//! every round (`s → s²`). So each update carries its *age* in rounds, and:
+//! every round (`s → s²`). So, by the update's *age* in rounds:
 //!
 //! * while `age < switch_round`, every node that holds it pushes it to `fanout` peers per round;
 //! * while `switch_round ≤ age < switch_round + pull_rounds`, it is handed out only on request:
-//!   every node asks `fanout` peers per round for the updates in their pull phase, telling them
-//!   which live updates it already holds (so nothing it has is sent again);
+//!   every node asks `fanout` peers per round for the updates in their pull phase, and a peer
+//!   holding such updates sends them;
 //! * after that it is dead: nobody sends it any more.
 //!
 //! The switch defaults to ⌈log₂ n⌉ rounds — about when push has reached a constant fraction of
-//! the nodes — and the pull phase to ⌈log₂ log₂ n⌉ + 3 rounds, enough for the squaring tail to
-//! reach everyone whp (both need the cluster size, which the node takes from its peer sampler).
+//! the nodes — and the pull phase to ⌈log₂ log₂ n⌉ + 2 rounds: in synchronous rounds at
+//! n = 10³ and 10⁴ the squaring tail reached everyone on every seed with ⌈log₂ log₂ n⌉ + 1
+//! rounds after the default switch (and missed some with one round less), so the default keeps
+//! one round of margin. Both need the cluster size, which the node takes from its peer sampler.
 //! `pull_rounds: 0` gives age-limited pure push, `switch_round: 0` pure pull; sweeping
 //! `switch_round` shows where the cost per node per update is lowest.
 //!
-//! Ages travel with the update: a push carries the age the update will have after this round,
-//! an answer to a pull the answering node's current age, and a node keeps the largest age it
-//! has seen. Every node asks every round (susceptible nodes cannot know there is something to
-//! pull), which costs one small request per node per round; the `updates-sent` counter gives the
-//! transmissions of updates alone, the cost Karp et al. count.
+//! As in Karp et al.'s model, a node does not know what its partner holds: pushes go to informed
+//! and uninformed peers alike, and a pull request says nothing about the asker, so an informed
+//! asker is sent the update again. That is what makes both phases cost transmissions — push
+//! about one per informed node per round, pull about one per asker that happens to call an
+//! informed node — and gives the switch an optimum: too early and the update dies before
+//! everyone has it, too late and push wastes its rounds on nodes that already know.
+//!
+//! An update's age is the time since its version was stamped, in periods, by the node's own
+//! clock, judged at the start of the node's current round: `⌈(tick − stamp) / period⌉ − 1`, so
+//! the writer acts on it with age 0 at its first tick after the write, and a request answered
+//! mid-round sees the phase of that round. In synchronous rounds that is exactly Karp et al.'s round counter;
+//! asynchronously it keeps the phases in real time, where an age counter carried in messages
+//! would run ahead by half a period per hop. (Clock skew between nodes shifts the phases, as it
+//! would in a deployment.) Every node asks every round, since a susceptible node cannot know
+//! there is something to pull: one header-only request per node per round whatever the switch.
+//! The `updates-sent` counter gives the transmissions of updates alone, the cost Karp et al.
+//! count.
 
 use crate::cycle::Cycle;
 use crate::flow_control::{FlowControl, capacity};
 use crate::{
     ConflictRule, Context, ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Key, MergeOutcome,
-    Message, Node, NodeId, Observation, PeerSampler, SimDuration, TimerId, Value, Version,
+    Message, Node, NodeId, Observation, PeerSampler, SimDuration, SimTime, TimerId, Value, Version,
     Versioned, VersionedStore,
 };
 use serde::{Deserialize, Serialize};
-use smallvec::SmallVec;
 
 const TICK: TimerId = TimerId(0);
-
-/// Bytes of an age on the wire.
-const AGE_WIRE_BYTES: usize = 2;
-/// Bytes of a `(key, version)` pair on the wire: key 8, stamp 8, writer 4.
-const HAVE_WIRE_BYTES: usize = 20;
 
 /// The parameters of push-then-pull.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -50,7 +58,7 @@ pub struct PushThenPullConfig {
     /// The age (in rounds) at which an update stops being pushed and starts being pulled;
     /// `None` means ⌈log₂ n⌉.
     pub switch_round: Option<u32>,
-    /// How many rounds the pull phase lasts; `None` means ⌈log₂ log₂ n⌉ + 3.
+    /// How many rounds the pull phase lasts; `None` means ⌈log₂ log₂ n⌉ + 2.
     pub pull_rounds: Option<u32>,
     /// How concurrent versions of a key are resolved.
     pub conflict: ConflictRule,
@@ -83,10 +91,10 @@ impl PushThenPullConfig {
     }
 
     /// The pull phase's length for a cluster of `n` nodes: as configured, or
-    /// ⌈log₂ log₂ n⌉ + 3.
+    /// ⌈log₂ log₂ n⌉ + 2.
     pub fn pull_rounds_for(&self, n: u32) -> u32 {
         self.pull_rounds
-            .unwrap_or_else(|| ceil_log2(ceil_log2(n).max(1)) + 3)
+            .unwrap_or_else(|| ceil_log2(ceil_log2(n).max(1)) + 2)
     }
 }
 
@@ -102,53 +110,37 @@ fn ceil_log2(n: u32) -> u32 {
 /// The messages of push-then-pull.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PushThenPullMessage {
-    /// Updates in their push phase, with their ages.
+    /// Updates in their push phase.
     Push {
         /// The updates, in key order.
         updates: Entries,
-        /// The age of each update, index for index.
-        ages: SmallVec<[u16; 1]>,
     },
-    /// "Send me your updates in their pull phase", listing the live updates the asker holds.
-    Pull {
-        /// `(key, version)` of the asker's live updates.
-        have: SmallVec<[(Key, Version); 1]>,
-    },
-    /// The answer to a pull.
+    /// "Send me your updates in their pull phase."
+    Pull,
+    /// The answer to a pull: updates in their pull phase.
     Reply {
         /// The updates, in key order.
         updates: Entries,
-        /// The age of each update, index for index.
-        ages: SmallVec<[u16; 1]>,
     },
 }
 
 impl Message for PushThenPullMessage {
     fn wire_size(&self) -> usize {
         match self {
-            PushThenPullMessage::Push { updates, .. }
-            | PushThenPullMessage::Reply { updates, .. } => {
-                HEADER_WIRE_BYTES + 2 + updates.len() * (ENTRY_WIRE_BYTES + AGE_WIRE_BYTES)
+            PushThenPullMessage::Push { updates } | PushThenPullMessage::Reply { updates } => {
+                HEADER_WIRE_BYTES + 2 + updates.len() * ENTRY_WIRE_BYTES
             }
-            PushThenPullMessage::Pull { have } => {
-                HEADER_WIRE_BYTES + 2 + have.len() * HAVE_WIRE_BYTES
-            }
+            PushThenPullMessage::Pull => HEADER_WIRE_BYTES,
         }
     }
 
     fn kind(&self) -> &'static str {
         match self {
             PushThenPullMessage::Push { .. } => "ptp-push",
-            PushThenPullMessage::Pull { .. } => "ptp-pull",
+            PushThenPullMessage::Pull => "ptp-pull",
             PushThenPullMessage::Reply { .. } => "ptp-reply",
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Live {
-    key: Key,
-    age: u32,
 }
 
 /// One push-then-pull node.
@@ -157,11 +149,15 @@ pub struct PushThenPullNode<S> {
     config: PushThenPullConfig,
     sampler: S,
     store: VersionedStore,
-    live: Vec<Live>,
+    /// Keys whose update is not yet dead.
+    live: Vec<Key>,
     switch: u32,
     lifetime: u32,
     cycle: Cycle,
     ticking: bool,
+    /// When this node's current round began (its last tick): ages are judged then, so a
+    /// request answered mid-round sees the same phase as the round's pushes.
+    round_start: SimTime,
     peers: Vec<NodeId>,
     flow: FlowControl,
 }
@@ -178,6 +174,7 @@ impl<S: PeerSampler> PushThenPullNode<S> {
             lifetime: 0,
             cycle: Cycle::default(),
             ticking: false,
+            round_start: SimTime::ZERO,
             peers: Vec::new(),
             flow: FlowControl::new(),
         }
@@ -192,6 +189,24 @@ impl<S: PeerSampler> PushThenPullNode<S> {
         self.lifetime > self.switch
     }
 
+    /// The age in rounds of an update stamped `stamp`, at `now`: ⌈elapsed / period⌉ − 1.
+    fn age(&self, stamp_micros: u64, now: SimTime) -> u32 {
+        let elapsed = now
+            .as_nanos()
+            .saturating_sub(stamp_micros.saturating_mul(1_000));
+        let period = self.config.period.as_nanos().max(1);
+        elapsed
+            .div_ceil(period)
+            .saturating_sub(1)
+            .min(u64::from(u32::MAX)) as u32
+    }
+
+    fn age_of(&self, key: Key, now: SimTime) -> u32 {
+        self.store
+            .get(key)
+            .map_or(u32::MAX, |v| self.age(v.version.stamp, now))
+    }
+
     fn arm<C: Context<PushThenPullMessage>>(&mut self, ctx: &mut C) {
         if self.ticking || (self.live.is_empty() && !self.pulls()) {
             return;
@@ -200,39 +215,29 @@ impl<S: PeerSampler> PushThenPullNode<S> {
         self.ticking = true;
     }
 
-    /// Makes `key` live at `age` (keeping the larger age if it already is).
-    fn keep_live(&mut self, key: Key, age: u32) {
-        if age >= self.lifetime {
-            return;
-        }
-        match self.live.iter_mut().find(|l| l.key == key) {
-            Some(l) => l.age = l.age.max(age),
-            None => self.live.push(Live { key, age }),
-        }
+    /// Forgets updates that have died.
+    fn prune(&mut self, now: SimTime) {
+        let mut live = std::mem::take(&mut self.live);
+        live.retain(|&k| self.age_of(k, now) < self.lifetime);
+        self.live = live;
     }
 
-    /// Live updates whose age satisfies `phase`, not held by the asker (`have`), trimmed to the
-    /// MTU, with the ages to send (`age_shift` added).
+    /// Live updates whose age (at the start of this node's round) satisfies `phase`, in key
+    /// order, trimmed to the MTU.
     fn select<C: Context<PushThenPullMessage>>(
         &mut self,
         ctx: &mut C,
         phase: impl Fn(u32) -> bool,
-        have: &[(Key, Version)],
-        age_shift: u32,
-    ) -> (Entries, SmallVec<[u16; 1]>) {
+    ) -> Entries {
+        let now = self.round_start;
         let mut updates: Entries = self
             .live
             .iter()
-            .filter(|l| phase(l.age))
-            .filter_map(|l| self.store.get(l.key).map(|v| (l.key, *v)))
-            .filter(|(k, v)| !have.iter().any(|(hk, hv)| hk == k && *hv == v.version))
+            .filter_map(|&k| self.store.get(k).map(|v| (k, *v)))
+            .filter(|(_, v)| phase(self.age(v.version.stamp, now)))
             .collect();
         updates.sort_unstable_by_key(|(k, _)| *k);
-        let room = capacity(
-            self.config.mtu,
-            HEADER_WIRE_BYTES + 2,
-            ENTRY_WIRE_BYTES + AGE_WIRE_BYTES,
-        );
+        let room = capacity(self.config.mtu, HEADER_WIRE_BYTES + 2, ENTRY_WIRE_BYTES);
         let deferred = self.flow.pack(&mut updates, room, false);
         if deferred > 0 {
             ctx.observe(Observation::Count {
@@ -240,84 +245,66 @@ impl<S: PeerSampler> PushThenPullNode<S> {
                 n: deferred as u64,
             });
         }
-        let ages = updates
-            .iter()
-            .map(|(k, _)| {
-                let age = self.live.iter().find(|l| l.key == *k).map_or(0, |l| l.age);
-                (age + age_shift).min(u32::from(u16::MAX)) as u16
-            })
-            .collect();
-        (updates, ages)
+        updates
     }
 
-    fn merge_aged<C: Context<PushThenPullMessage>>(
-        &mut self,
-        ctx: &mut C,
-        updates: &Entries,
-        ages: &[u16],
-    ) {
-        for (i, &(key, incoming)) in updates.iter().enumerate() {
-            let age = u32::from(ages.get(i).copied().unwrap_or(0));
+    fn merge<C: Context<PushThenPullMessage>>(&mut self, ctx: &mut C, updates: &Entries) {
+        for &(key, incoming) in updates {
             match self.store.merge(key, incoming, self.config.conflict) {
                 MergeOutcome::Applied => {
                     ctx.observe(Observation::Learned {
                         key,
                         version: incoming.version,
                     });
-                    self.live.retain(|l| l.key != key);
-                    self.keep_live(key, age);
-                }
-                MergeOutcome::AlreadyKnown => {
-                    ctx.observe(Observation::Redundant { key });
-                    if self.live.iter().any(|l| l.key == key) {
-                        self.keep_live(key, age);
+                    if !self.live.contains(&key) {
+                        self.live.push(key);
                     }
                 }
+                MergeOutcome::AlreadyKnown => ctx.observe(Observation::Redundant { key }),
                 MergeOutcome::Superseded => {}
             }
         }
+        self.prune(ctx.now());
+    }
+
+    fn send_updates<C: Context<PushThenPullMessage>>(
+        ctx: &mut C,
+        to: NodeId,
+        msg: PushThenPullMessage,
+    ) {
+        if let PushThenPullMessage::Push { updates } | PushThenPullMessage::Reply { updates } = &msg
+        {
+            ctx.observe(Observation::Count {
+                what: "updates-sent",
+                n: updates.len() as u64,
+            });
+        }
+        ctx.send(to, msg);
     }
 
     fn round<C: Context<PushThenPullMessage>>(&mut self, ctx: &mut C) {
+        self.round_start = ctx.now();
+        self.prune(ctx.now());
         let me = ctx.me();
         let switch = self.switch;
-        let (updates, ages) = self.select(ctx, |age| age < switch, &[], 1);
+        let updates = self.select(ctx, |age| age < switch);
         let mut peers = std::mem::take(&mut self.peers);
         if !updates.is_empty() {
             self.sampler
                 .sample_distinct(me, self.config.fanout as usize, ctx.rng(), &mut peers);
             for &peer in &peers {
-                ctx.observe(Observation::Count {
-                    what: "updates-sent",
-                    n: updates.len() as u64,
-                });
-                ctx.send(
-                    peer,
-                    PushThenPullMessage::Push {
-                        updates: updates.clone(),
-                        ages: ages.clone(),
-                    },
-                );
+                let updates = updates.clone();
+                Self::send_updates(ctx, peer, PushThenPullMessage::Push { updates });
             }
         }
         if self.pulls() {
-            let have: SmallVec<[(Key, Version); 1]> = self
-                .live
-                .iter()
-                .filter_map(|l| self.store.get(l.key).map(|v| (l.key, v.version)))
-                .collect();
             self.sampler
                 .sample_distinct(me, self.config.fanout as usize, ctx.rng(), &mut peers);
             for &peer in &peers {
-                ctx.send(peer, PushThenPullMessage::Pull { have: have.clone() });
+                ctx.send(peer, PushThenPullMessage::Pull);
             }
         }
         self.peers = peers;
-        let lifetime = self.lifetime;
-        for l in &mut self.live {
-            l.age += 1;
-        }
-        self.live.retain(|l| l.age < lifetime);
     }
 }
 
@@ -349,20 +336,15 @@ impl<S: PeerSampler> Node for PushThenPullNode<S> {
         msg: PushThenPullMessage,
     ) {
         match msg {
-            PushThenPullMessage::Push { updates, ages }
-            | PushThenPullMessage::Reply { updates, ages } => {
-                self.merge_aged(ctx, &updates, &ages);
+            PushThenPullMessage::Push { updates } | PushThenPullMessage::Reply { updates } => {
+                self.merge(ctx, &updates);
             }
-            PushThenPullMessage::Pull { have } => {
+            PushThenPullMessage::Pull => {
+                self.prune(ctx.now());
                 let (switch, lifetime) = (self.switch, self.lifetime);
-                let (updates, ages) =
-                    self.select(ctx, |age| age >= switch && age < lifetime, &have, 0);
+                let updates = self.select(ctx, |age| age >= switch && age < lifetime);
                 if !updates.is_empty() {
-                    ctx.observe(Observation::Count {
-                        what: "updates-sent",
-                        n: updates.len() as u64,
-                    });
-                    ctx.send(from, PushThenPullMessage::Reply { updates, ages });
+                    Self::send_updates(ctx, from, PushThenPullMessage::Reply { updates });
                 }
             }
         }
@@ -386,8 +368,9 @@ impl<S: PeerSampler> Node for PushThenPullNode<S> {
             .is_applied()
         {
             ctx.observe(Observation::Learned { key, version });
-            self.live.retain(|l| l.key != key);
-            self.keep_live(key, 0);
+            if !self.live.contains(&key) {
+                self.live.push(key);
+            }
             self.arm(ctx);
         }
         version
@@ -417,9 +400,9 @@ mod tests {
     #[test]
     fn defaults_follow_the_cluster_size() {
         let c = PushThenPullConfig::default();
-        assert_eq!((c.switch_for(1000), c.pull_rounds_for(1000)), (10, 7));
-        assert_eq!((c.switch_for(1024), c.pull_rounds_for(1024)), (10, 7));
-        assert_eq!((c.switch_for(100_000), c.pull_rounds_for(100_000)), (17, 8));
+        assert_eq!((c.switch_for(1000), c.pull_rounds_for(1000)), (10, 6));
+        assert_eq!((c.switch_for(1024), c.pull_rounds_for(1024)), (10, 6));
+        assert_eq!((c.switch_for(100_000), c.pull_rounds_for(100_000)), (17, 7));
         assert_eq!(ceil_log2(1), 0);
         assert_eq!(ceil_log2(2), 1);
     }

@@ -129,7 +129,7 @@ impl Protocol {
                 c.switch_round
                     .map_or("log2(n)".to_string(), |r| format!("round {r}")),
                 c.pull_rounds
-                    .map_or("log2(log2(n))+3".to_string(), |r| r.to_string()),
+                    .map_or("log2(log2(n))+2".to_string(), |r| r.to_string()),
                 c.fanout,
                 c.period
             ),
