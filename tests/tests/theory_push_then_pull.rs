@@ -66,8 +66,8 @@ fn push_then_pull_reaches_everyone_for_fewer_transmissions_than_push_or_pull_alo
     assert!(ptp_cost * 1.5 < pull_cost, "{ptp_cost} vs pull {pull_cost}");
     // The sweep: every later switch costs more (about one transmission per node per extra
     // push round), while switching at round 4 kills the update before it reaches everyone; so
-    // the cheapest switch that reaches everyone is the first that does on every seed — here
-    // ⌈log2 n⌉ = 10, the default.
+    // the cheapest switch that reaches everyone is the first that does on every seed (of
+    // these, 10 = ⌈log2 n⌉, the default; `scenarios/push-then-pull.yaml` sweeps finer).
     let sweep: Vec<(u32, u64, f64)> = [4, 8, 10, 12, 14]
         .into_iter()
         .map(|s| {

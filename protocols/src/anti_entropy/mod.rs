@@ -34,7 +34,7 @@ use crate::flow_control::{FlowControl, capacity};
 use crate::{
     ConflictRule, Context, ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Key, MergeOutcome,
     Message, Node, NodeId, Observation, PeerSampler, SimDuration, TimerId, Value, Version,
-    Versioned, VersionedStore,
+    Versioned, VersionedStore, uniform_below,
 };
 use serde::{Deserialize, Serialize};
 
@@ -248,7 +248,6 @@ const BUCKETS_FIXED: usize = 5;
 pub(crate) struct AntiEntropyEngine<S> {
     config: AntiEntropyConfig,
     sampler: S,
-    cycle: Cycle,
     peers: Vec<NodeId>,
     flow: FlowControl,
     /// Built on first use: nodes of other methods carry one pointer, not a tree.
@@ -260,7 +259,6 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         AntiEntropyEngine {
             config,
             sampler,
-            cycle: Cycle::default(),
             peers: Vec::new(),
             flow: FlowControl::new(),
             merkle: None,
@@ -268,8 +266,14 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
     }
 
     pub fn on_start<C: Context<AntiEntropyMessage>>(&mut self, ctx: &mut C) {
-        self.cycle = Cycle::draw(ctx.rng(), self.config.period, self.config.synchronous);
-        ctx.set_timer(self.cycle.until_next(ctx.now(), self.config.period), TICK);
+        let period = self.config.period;
+        let first = if self.config.synchronous {
+            Cycle::draw(ctx.rng(), period, true).until_next(ctx.now(), period)
+        } else {
+            // A random first delay in (0, period] spreads the exchanges of all nodes evenly.
+            SimDuration(1 + uniform_below(ctx.rng(), period.as_nanos().max(1)))
+        };
+        ctx.set_timer(first, TICK);
     }
 
     #[inline]
