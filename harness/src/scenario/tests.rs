@@ -874,3 +874,18 @@ fn bad_values_in_the_new_sections_point_at_them() {
         &["strategies[0].rumor.mode: unknown exchange mode `gossip`"],
     );
 }
+
+#[test]
+fn every_bundled_scenario_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    for path in files {
+        load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
