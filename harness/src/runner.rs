@@ -13,7 +13,10 @@ use crate::emulator::{Emulator, EmulatorConfig, RngStreams, RunOutput};
 use crate::scenario::{Protocol, Scenario, StrategySpec};
 use hearsay_faults::FaultSchedule;
 use hearsay_protocols::anti_entropy::AntiEntropyNode;
+use hearsay_protocols::direct_mail::DirectMailNode;
+use hearsay_protocols::push_then_pull::PushThenPullNode;
 use hearsay_protocols::rumor::RumorNode;
+use hearsay_protocols::rumor_with_anti_entropy::RumorWithAntiEntropyNode;
 use hearsay_protocols::zoo::{BrokenAntiEntropyNode, Bug, FireAndForgetNode};
 use hearsay_protocols::{NodeId, UniformPeers};
 use hearsay_reports::{
@@ -118,13 +121,35 @@ pub fn run_one(
     let peers = UniformPeers::new(scenario.nodes);
     let schedule = run_faults(scenario, seed);
     let faults = schedule.faults();
-    let output = match strategy.protocol {
+    // Every strategy is told the scenario's MTU.
+    let output = match strategy.protocol.with_mtu(scenario.network.mtu) {
         Protocol::Rumor(c) => {
             Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops).run()
         }
         Protocol::AntiEntropy(c) => Emulator::new(
             config,
             |_: NodeId| AntiEntropyNode::new(c, peers),
+            faults,
+            ops,
+        )
+        .run(),
+        Protocol::DirectMail(c) => Emulator::new(
+            config,
+            |_: NodeId| DirectMailNode::new(c, peers),
+            faults,
+            ops,
+        )
+        .run(),
+        Protocol::PushThenPull(c) => Emulator::new(
+            config,
+            |_: NodeId| PushThenPullNode::new(c, peers),
+            faults,
+            ops,
+        )
+        .run(),
+        Protocol::RumorWithAntiEntropy(c) => Emulator::new(
+            config,
+            |_: NodeId| RumorWithAntiEntropyNode::new(c, peers),
             faults,
             ops,
         )

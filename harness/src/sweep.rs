@@ -85,6 +85,7 @@ pub fn protocol_fields(p: &mut Protocol) -> (&'static str, Vec<(&'static str, Fi
                 ("period", Field::Duration(&mut c.period)),
                 ("fanout", Field::Count(&mut c.fanout)),
                 ("k", Field::Count(&mut c.k)),
+                ("mode", choice(&mut c.mode, MODES)),
                 ("removal", choice(&mut c.removal, REMOVALS)),
                 ("conflict", choice(&mut c.conflict, CONFLICTS)),
             ],
@@ -96,6 +97,34 @@ pub fn protocol_fields(p: &mut Protocol) -> (&'static str, Vec<(&'static str, Fi
                 ("fanout", Field::Count(&mut c.fanout)),
                 ("mode", choice(&mut c.mode, MODES)),
                 ("conflict", choice(&mut c.conflict, CONFLICTS)),
+            ],
+        ),
+        Protocol::DirectMail(c) => (
+            "direct-mail",
+            vec![
+                ("ack_timeout", Field::Duration(&mut c.ack_timeout)),
+                ("retry_queue", Field::Count(&mut c.retry_queue)),
+                ("max_retries", Field::Count(&mut c.max_retries)),
+                ("conflict", choice(&mut c.conflict, CONFLICTS)),
+            ],
+        ),
+        Protocol::PushThenPull(c) => (
+            "push-then-pull",
+            vec![
+                ("period", Field::Duration(&mut c.period)),
+                ("fanout", Field::Count(&mut c.fanout)),
+                ("conflict", choice(&mut c.conflict, CONFLICTS)),
+            ],
+        ),
+        // The rumor layer's parameters; the anti-entropy layer is set in the scenario file.
+        Protocol::RumorWithAntiEntropy(c) => (
+            "rumor-with-anti-entropy",
+            vec![
+                ("period", Field::Duration(&mut c.rumor.period)),
+                ("fanout", Field::Count(&mut c.rumor.fanout)),
+                ("k", Field::Count(&mut c.rumor.k)),
+                ("removal", choice(&mut c.rumor.removal, REMOVALS)),
+                ("conflict", choice(&mut c.rumor.conflict, CONFLICTS)),
             ],
         ),
         Protocol::Zoo(c) => (

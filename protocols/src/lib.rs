@@ -8,20 +8,30 @@
 //!
 //! The crate owns the shared vocabulary: [`NodeId`], simulated time ([`SimTime`],
 //! [`SimDuration`]), the versioned key/value model ([`Key`], [`Value`], [`Version`],
-//! [`Versioned`], [`VersionedStore`]), the [`PeerSampler`] service, and the strategies
-//! themselves ([`rumor`], [`anti_entropy`]).
+//! [`Versioned`], [`VersionedStore`]), the [`PeerSampler`] service, the MTU logic every strategy
+//! shares ([`flow_control`]), and the strategies themselves, one module per family of the
+//! epidemic literature: [`direct_mail`], [`anti_entropy`] (full state, checksum, recent updates,
+//! Merkle trees; push, pull, push-pull), [`rumor`] (push, pull, push-pull; four removal rules),
+//! [`push_then_pull`] and [`rumor_with_anti_entropy`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod anti_entropy;
 mod conflict;
+mod cycle;
+pub mod direct_mail;
+pub mod flow_control;
 mod message;
 mod node;
 mod node_id;
 mod peer_sampling;
+pub mod push_then_pull;
 mod random;
 pub mod rumor;
+pub mod rumor_with_anti_entropy;
 mod store;
+#[cfg(test)]
+mod testkit;
 mod time;
 mod version;
 pub mod zoo;

@@ -24,6 +24,14 @@ pub trait PeerSampler {
 
     /// How many peers this sampler can ever return to `me`.
     fn population(&self, me: NodeId) -> u32;
+
+    /// Every peer this sampler can return to `me`, appended to `out` (which is cleared first):
+    /// the membership a strategy such as direct mail addresses as a whole. The default draws
+    /// [`population`](PeerSampler::population) distinct peers; samplers that know their members
+    /// list them directly.
+    fn all_peers<R: Rng + ?Sized>(&self, me: NodeId, rng: &mut R, out: &mut Vec<NodeId>) {
+        self.sample_distinct(me, self.population(me) as usize, rng, out);
+    }
 }
 
 /// Uniform sampling over the full membership `0..members`.
@@ -84,6 +92,11 @@ impl PeerSampler for UniformPeers {
             self.members
         }
     }
+
+    fn all_peers<R: Rng + ?Sized>(&self, me: NodeId, _rng: &mut R, out: &mut Vec<NodeId>) {
+        out.clear();
+        out.extend((0..self.members).filter(|&i| i != me.0).map(NodeId));
+    }
 }
 
 #[cfg(test)]
@@ -114,6 +127,14 @@ mod tests {
         out.sort();
         assert_eq!(out, vec![NodeId(1), NodeId(2), NodeId(3)]);
         assert_eq!(UniformPeers::new(1).sample(NodeId(0), &mut rng), None);
+    }
+
+    #[test]
+    fn all_peers_lists_everyone_but_me_in_order() {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(3);
+        let mut out = vec![NodeId(9)];
+        UniformPeers::new(4).all_peers(NodeId(1), &mut rng, &mut out);
+        assert_eq!(out, vec![NodeId(0), NodeId(2), NodeId(3)]);
     }
 
     #[test]

@@ -129,6 +129,13 @@ pub fn entry_hash(key: Key, v: &Versioned) -> u64 {
     mix(h ^ u64::from(v.version.writer.0))
 }
 
+/// A strong 64-bit hash of a key alone, independent of [`entry_hash`]: where a key falls in a
+/// hash-partitioned key space (Merkle buckets), evenly even for small, dense keys.
+#[inline]
+pub(crate) fn key_hash(key: Key) -> u64 {
+    mix(mix(key ^ 0xD1B5_4A32_D192_ED03))
+}
+
 #[inline]
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -216,6 +216,7 @@ fn a_normal_base_latency_has_its_mean_and_spread() {
             sd: ms(10),
         },
         loss: 0.0,
+        mtu: None,
     };
     let out = probe::run(
         2,

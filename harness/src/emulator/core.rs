@@ -421,6 +421,14 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             self.next_send_bucket();
         }
         self.history.sends_over_time.counts[self.send_bucket] += 1;
+        if self
+            .config
+            .network
+            .mtu
+            .is_some_and(|mtu| bytes > mtu as usize)
+        {
+            self.count("oversize", 1); // a protocol ignored the MTU: reported, not enforced
+        }
         let traffic = &mut self.history.traffic;
         traffic.sent += 1;
         traffic.sent_bytes += bytes as u64;

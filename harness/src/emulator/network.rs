@@ -62,6 +62,7 @@ mod tests {
                 max: SimDuration::from_millis(10),
             },
             loss: 0.1,
+            mtu: None,
         };
         let model = NetworkModel::new(spec);
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(3);

@@ -4,8 +4,12 @@ use hearsay_faults::FaultSchedule;
 pub use hearsay_faults::Latency;
 use hearsay_protocols::ConflictRule;
 use hearsay_protocols::SimDuration;
-use hearsay_protocols::anti_entropy::AntiEntropyConfig;
+use hearsay_protocols::anti_entropy::{AntiEntropyConfig, MAX_MERKLE_DEPTH, Reconciliation};
+use hearsay_protocols::direct_mail::DirectMailConfig;
+use hearsay_protocols::flow_control::MIN_MTU;
+use hearsay_protocols::push_then_pull::PushThenPullConfig;
 use hearsay_protocols::rumor::RumorConfig;
+use hearsay_protocols::rumor_with_anti_entropy::RumorWithAntiEntropyConfig;
 use hearsay_protocols::zoo::ZooConfig;
 use hearsay_workloads::Workload;
 use serde::Serialize;
@@ -54,6 +58,10 @@ pub struct NetworkSpec {
     pub latency: Latency,
     /// Independent probability that a message is lost, in `[0, 1]`.
     pub loss: f64,
+    /// The largest message in bytes, if any. Every strategy is told (it sends the newest
+    /// updates first and carries the rest over); the emulator counts messages that exceed it
+    /// as `oversize`.
+    pub mtu: Option<u32>,
 }
 
 impl Default for NetworkSpec {
@@ -64,6 +72,7 @@ impl Default for NetworkSpec {
                 max: SimDuration::from_millis(10),
             },
             loss: 0.0,
+            mtu: None,
         }
     }
 }
@@ -81,12 +90,18 @@ pub struct StrategySpec {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Protocol {
-    /// Rumor mongering (SIR), push.
+    /// Rumor mongering (SIR): push, pull or push-pull, four removal rules.
     Rumor(RumorConfig),
-    /// Anti-entropy (SI) with full-state exchange.
+    /// Anti-entropy (SI): push, pull or push-pull, four reconciliation methods.
     AntiEntropy(AntiEntropyConfig),
     /// A deliberately broken protocol from the bug zoo, for testing the checkers.
     Zoo(ZooConfig),
+    /// Direct mail: the origin mails every member, with acknowledgements and retries.
+    DirectMail(DirectMailConfig),
+    /// Push while an update is young, then pull.
+    PushThenPull(PushThenPullConfig),
+    /// Rumor mongering with a slower anti-entropy removing the residue.
+    RumorWithAntiEntropy(RumorWithAntiEntropyConfig),
 }
 
 impl Protocol {
@@ -96,32 +111,173 @@ impl Protocol {
             Protocol::Rumor(c) => c.conflict,
             Protocol::AntiEntropy(c) => c.conflict,
             Protocol::Zoo(c) => c.conflict,
+            Protocol::DirectMail(c) => c.conflict,
+            Protocol::PushThenPull(c) => c.conflict,
+            Protocol::RumorWithAntiEntropy(c) => c.anti_entropy.conflict,
         }
     }
 
     /// Whether the strategy promises that every update reaches every live node (anti-entropy
-    /// does; rumor mongering alone leaves a residue by design). `no_lost_writes` applies by
-    /// default only to strategies that promise delivery.
+    /// does, alone or behind rumors; rumor mongering and push-then-pull leave a residue by
+    /// design; direct mail gives up when its retry queue overflows). `no_lost_writes` applies
+    /// by default only to strategies that promise delivery.
     pub fn promises_delivery(&self) -> bool {
         match self {
-            Protocol::Rumor(_) => false,
-            Protocol::AntiEntropy(_) | Protocol::Zoo(_) => true,
+            Protocol::Rumor(_) | Protocol::DirectMail(_) | Protocol::PushThenPull(_) => false,
+            Protocol::AntiEntropy(_) | Protocol::RumorWithAntiEntropy(_) | Protocol::Zoo(_) => true,
         }
     }
 
     /// A short description of the protocol family and its key parameters.
     pub fn describe(&self) -> String {
         match self {
-            Protocol::Rumor(c) => format!(
-                "rumor push {:?} k={} fanout={} every {}",
-                c.removal, c.k, c.fanout, c.period
+            Protocol::Rumor(c) => describe_rumor(c),
+            Protocol::AntiEntropy(c) => describe_anti_entropy(c),
+            Protocol::DirectMail(c) => format!(
+                "direct mail, ack timeout {}, retry queue {}, {} retries",
+                c.ack_timeout, c.retry_queue, c.max_retries
             ),
-            Protocol::AntiEntropy(c) => {
-                format!("anti-entropy {:?} full-state every {}", c.mode, c.period)
-            }
+            Protocol::PushThenPull(c) => format!(
+                "push-then-pull switch at {} for {} rounds, fanout={} every {}",
+                c.switch_round
+                    .map_or("log2(n)".to_string(), |r| format!("round {r}")),
+                c.pull_rounds
+                    .map_or("log2(log2(n))+2".to_string(), |r| r.to_string()),
+                c.fanout,
+                c.period
+            ),
+            Protocol::RumorWithAntiEntropy(c) => format!(
+                "{} backed by {}",
+                describe_rumor(&c.rumor),
+                describe_anti_entropy(&c.anti_entropy)
+            ),
             Protocol::Zoo(c) => format!("BROKEN ON PURPOSE: {} every {}", c.bug.name(), c.period),
         }
     }
+
+    /// The protocol with its message size limit set to `mtu` (when there is one); the runner
+    /// passes the scenario's `network.mtu` through here.
+    pub fn with_mtu(self, mtu: Option<u32>) -> Protocol {
+        let Some(mtu) = mtu else { return self };
+        match self {
+            Protocol::Rumor(c) => Protocol::Rumor(RumorConfig {
+                mtu: Some(mtu),
+                ..c
+            }),
+            Protocol::AntiEntropy(c) => Protocol::AntiEntropy(AntiEntropyConfig {
+                mtu: Some(mtu),
+                ..c
+            }),
+            Protocol::DirectMail(c) => Protocol::DirectMail(DirectMailConfig {
+                mtu: Some(mtu),
+                ..c
+            }),
+            Protocol::PushThenPull(c) => Protocol::PushThenPull(PushThenPullConfig {
+                mtu: Some(mtu),
+                ..c
+            }),
+            Protocol::RumorWithAntiEntropy(c) => {
+                Protocol::RumorWithAntiEntropy(RumorWithAntiEntropyConfig {
+                    rumor: RumorConfig {
+                        mtu: Some(mtu),
+                        ..c.rumor
+                    },
+                    anti_entropy: AntiEntropyConfig {
+                        mtu: Some(mtu),
+                        ..c.anti_entropy
+                    },
+                })
+            }
+            // The zoo's bugs are elsewhere; it ignores the MTU.
+            Protocol::Zoo(c) => Protocol::Zoo(c),
+        }
+    }
+}
+
+fn describe_rumor(c: &RumorConfig) -> String {
+    format!(
+        "rumor {:?} {:?} k={} fanout={} every {}",
+        c.mode, c.removal, c.k, c.fanout, c.period
+    )
+}
+
+fn describe_anti_entropy(c: &AntiEntropyConfig) -> String {
+    format!(
+        "anti-entropy {:?} {} every {}",
+        c.mode,
+        c.reconciliation.name(),
+        c.period
+    )
+}
+
+/// The longest lifetime of a push-then-pull update, in rounds (ages travel as 16-bit numbers).
+pub const MAX_PUSH_THEN_PULL_ROUNDS: u32 = 10_000;
+
+fn at_least_one(value: u32, path: String) -> Result<(), ValidationError> {
+    if value == 0 {
+        return Err(ValidationError::new(path, "must be at least 1"));
+    }
+    Ok(())
+}
+
+fn positive(d: SimDuration, path: String) -> Result<(), ValidationError> {
+    if d == SimDuration::ZERO {
+        return Err(ValidationError::new(path, "must be longer than 0s"));
+    }
+    Ok(())
+}
+
+/// The rules of a rumor configuration; `at` is the path of its fields' parent.
+fn validate_rumor(c: &RumorConfig, at: &str) -> Result<(), ValidationError> {
+    at_least_one(c.fanout, format!("{at}.fanout"))?;
+    at_least_one(c.k, format!("{at}.k"))?;
+    positive(c.period, format!("{at}.period"))
+}
+
+/// The rules of an anti-entropy configuration; `at` is the path of its fields' parent.
+fn validate_anti_entropy(c: &AntiEntropyConfig, at: &str) -> Result<(), ValidationError> {
+    at_least_one(c.fanout, format!("{at}.fanout"))?;
+    match c.reconciliation {
+        Reconciliation::RecentUpdates { window } => positive(window, format!("{at}.window"))?,
+        Reconciliation::Merkle { depth } if !(1..=MAX_MERKLE_DEPTH).contains(&depth) => {
+            return Err(ValidationError::new(
+                format!("{at}.merkle_depth"),
+                format!(
+                    "must be from 1 to {MAX_MERKLE_DEPTH} (16^depth leaf buckets), got {depth}"
+                ),
+            ));
+        }
+        _ => {}
+    }
+    positive(c.period, format!("{at}.period"))
+}
+
+fn validate_direct_mail(c: &DirectMailConfig, at: &str) -> Result<(), ValidationError> {
+    positive(c.ack_timeout, format!("{at}.ack_timeout"))
+}
+
+fn validate_push_then_pull(c: &PushThenPullConfig, at: &str) -> Result<(), ValidationError> {
+    at_least_one(c.fanout, format!("{at}.fanout"))?;
+    if c.switch_round == Some(0) && c.pull_rounds == Some(0) {
+        return Err(ValidationError::new(
+            format!("{at}.pull_rounds"),
+            "with `switch_round: 0` and `pull_rounds: 0` an update would never be sent",
+        ));
+    }
+    for (value, field) in [
+        (c.switch_round, "switch_round"),
+        (c.pull_rounds, "pull_rounds"),
+    ] {
+        if let Some(v) = value
+            && v > MAX_PUSH_THEN_PULL_ROUNDS
+        {
+            return Err(ValidationError::new(
+                format!("{at}.{field}"),
+                format!("must be at most {MAX_PUSH_THEN_PULL_ROUNDS} rounds, got {v}"),
+            ));
+        }
+    }
+    positive(c.period, format!("{at}.period"))
 }
 
 /// The checks a scenario asks for.
@@ -242,6 +398,16 @@ impl Scenario {
         if let Err(e) = self.network.latency.check() {
             return Err(ValidationError::new("network.latency", e));
         }
+        if let Some(mtu) = self.network.mtu
+            && mtu < MIN_MTU
+        {
+            return Err(ValidationError::new(
+                "network.mtu",
+                format!(
+                    "must be at least {MIN_MTU} bytes (a header and one update must fit), got {mtu}"
+                ),
+            ));
+        }
         if self.sample_every == SimDuration::ZERO {
             return Err(ValidationError::new(
                 "sample_every",
@@ -267,38 +433,25 @@ impl Scenario {
                     format!("duplicate strategy name `{}`", s.name),
                 ));
             }
-            let (period, what) = match &s.protocol {
-                Protocol::Rumor(c) => {
-                    if c.fanout == 0 {
-                        return Err(ValidationError::new(
-                            format!("strategies[{i}].fanout"),
-                            "must be at least 1",
-                        ));
-                    }
-                    if c.k == 0 {
-                        return Err(ValidationError::new(
-                            format!("strategies[{i}].k"),
-                            "must be at least 1",
-                        ));
-                    }
-                    (c.period, "period")
+            let at = format!("strategies[{i}]");
+            match &s.protocol {
+                Protocol::Rumor(c) => validate_rumor(c, &at)?,
+                Protocol::AntiEntropy(c) => validate_anti_entropy(c, &at)?,
+                Protocol::DirectMail(c) => validate_direct_mail(c, &at)?,
+                Protocol::PushThenPull(c) => validate_push_then_pull(c, &at)?,
+                Protocol::RumorWithAntiEntropy(c) => {
+                    let section = format!("{at}.rumor_with_anti_entropy");
+                    validate_rumor(&c.rumor, &format!("{section}.rumor"))?;
+                    validate_anti_entropy(&c.anti_entropy, &format!("{section}.anti_entropy"))?;
                 }
-                Protocol::Zoo(c) => (c.period, "period"),
-                Protocol::AntiEntropy(c) => {
-                    if c.fanout == 0 {
+                Protocol::Zoo(c) => {
+                    if c.period == SimDuration::ZERO {
                         return Err(ValidationError::new(
-                            format!("strategies[{i}].fanout"),
-                            "must be at least 1",
+                            format!("{at}.zoo.period"),
+                            "must be longer than 0s",
                         ));
                     }
-                    (c.period, "period")
                 }
-            };
-            if period == SimDuration::ZERO {
-                return Err(ValidationError::new(
-                    format!("strategies[{i}].{what}"),
-                    "must be longer than 0s",
-                ));
             }
         }
         let known = |list: &Option<Vec<String>>, path: &str| -> Result<(), ValidationError> {

@@ -12,11 +12,18 @@ use super::model::{
     Checks, ConvergenceCheck, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
     StrategySpec,
 };
-use super::reading::{Fields, Result, choice, duration, fail, integer, item, list, number, string};
+use super::reading::{
+    Fields, Result, boolean, choice, duration, fail, integer, item, list, number, string,
+};
 use super::tree::{Node, Value, clip};
 use hearsay_faults::{FaultSchedule, Nemesis, TimedFault};
-use hearsay_protocols::anti_entropy::{AntiEntropyConfig, ExchangeMode};
+use hearsay_protocols::anti_entropy::{
+    AntiEntropyConfig, DEFAULT_MERKLE_DEPTH, DEFAULT_RECENT_WINDOW, ExchangeMode, Reconciliation,
+};
+use hearsay_protocols::direct_mail::DirectMailConfig;
+use hearsay_protocols::push_then_pull::PushThenPullConfig;
 use hearsay_protocols::rumor::{Removal, RumorConfig};
+use hearsay_protocols::rumor_with_anti_entropy::RumorWithAntiEntropyConfig;
 use hearsay_protocols::{ConflictRule, NodeId, SimDuration, SimTime};
 use hearsay_workloads::{ScriptedWrite, SingleRumor, Workload};
 
@@ -40,12 +47,71 @@ const TOP_KEYS: &[&str] = &[
     "faults",
     "checks",
     "nemesis",
+    "conflict",
 ];
-const NETWORK_KEYS: &[&str] = &["latency", "loss"];
-const STRATEGY_KEYS: &[&str] = &["name", "rumor", "anti_entropy", "zoo"];
-const PROTOCOL_KEYS: &[&str] = &["rumor", "anti_entropy", "zoo"];
-const RUMOR_KEYS: &[&str] = &["period", "fanout", "k", "removal", "conflict"];
-const ANTI_ENTROPY_KEYS: &[&str] = &["period", "mode", "fanout", "conflict"];
+const NETWORK_KEYS: &[&str] = &["latency", "loss", "mtu"];
+const STRATEGY_KEYS: &[&str] = &[
+    "name",
+    "rumor",
+    "anti_entropy",
+    "direct_mail",
+    "push_then_pull",
+    "rumor_with_anti_entropy",
+    "zoo",
+];
+const PROTOCOL_KEYS: &[&str] = &[
+    "rumor",
+    "anti_entropy",
+    "direct_mail",
+    "push_then_pull",
+    "rumor_with_anti_entropy",
+    "zoo",
+];
+const RUMOR_KEYS: &[&str] = &[
+    "period",
+    "fanout",
+    "k",
+    "removal",
+    "conflict",
+    "mode",
+    "synchronous",
+];
+const ANTI_ENTROPY_KEYS: &[&str] = &[
+    "period",
+    "mode",
+    "fanout",
+    "conflict",
+    "reconciliation",
+    "window",
+    "merkle_depth",
+    "synchronous",
+];
+const DIRECT_MAIL_KEYS: &[&str] = &["ack_timeout", "retry_queue", "max_retries", "conflict"];
+const PUSH_THEN_PULL_KEYS: &[&str] = &[
+    "period",
+    "fanout",
+    "switch_round",
+    "pull_rounds",
+    "conflict",
+    "synchronous",
+];
+const HYBRID_KEYS: &[&str] = &["rumor", "anti_entropy"];
+const RECONCILIATIONS: &[(&str, Reconciliation)] = &[
+    ("full-state", Reconciliation::FullState),
+    ("checksum", Reconciliation::Checksum),
+    (
+        "recent-updates",
+        Reconciliation::RecentUpdates {
+            window: DEFAULT_RECENT_WINDOW,
+        },
+    ),
+    (
+        "merkle",
+        Reconciliation::Merkle {
+            depth: DEFAULT_MERKLE_DEPTH,
+        },
+    ),
+];
 const WRITE_KEYS: &[&str] = &["at", "node", "key", "value"];
 const CHECK_KEYS: &[&str] = &["convergence", "residue"];
 const CONVERGENCE_KEYS: &[&str] = &["within", "strategies"];
@@ -119,10 +185,12 @@ pub(super) fn read(root: &Node) -> Result<Draft> {
         Some(n) => network(n)?,
         None => NetworkSpec::default(),
     };
-    let strategies = strategies(f.required(
-        "strategies",
-        "a list of strategies, each with a `name` and one of `rumor` or `anti_entropy`",
-    )?)?;
+    // The scenario-wide conflict rule: the default of every strategy that does not set one.
+    let conflict = match f.get("conflict") {
+        Some(n) => choice(n, "conflict", "conflict rule", CONFLICTS)?,
+        None => ConflictRule::default(),
+    };
+    let strategies = strategies(f.required("strategies", STRATEGIES_EXPECTED)?, conflict)?;
     let workload = match f.get("workload") {
         Some(n) => super::schema_workload::workload(n, run_for)?,
         None => Workload::SingleRumor(SingleRumor::default()),
@@ -241,33 +309,56 @@ fn network(node: &Node) -> Result<NetworkSpec> {
             "a loss probability, a number from 0 to 1",
         )?;
     }
+    if let Some(n) = f.get("mtu") {
+        spec.mtu = Some(integer(
+            n,
+            &f.path_of("mtu"),
+            "the largest message in bytes, a whole number",
+        )?);
+    }
     Ok(spec)
 }
 
-fn strategies(node: &Node) -> Result<Vec<StrategySpec>> {
+const STRATEGIES_EXPECTED: &str = "a list of strategies, each with a `name` and one of `rumor`, \
+     `anti_entropy`, `direct_mail`, `push_then_pull`, `rumor_with_anti_entropy` or `zoo`";
+
+fn strategies(node: &Node, conflict: ConflictRule) -> Result<Vec<StrategySpec>> {
     const PATH: &str = "strategies";
-    let items = list(
-        node,
-        PATH,
-        "a list of strategies, each with a `name` and one of `rumor` or `anti_entropy`",
-    )?;
+    let items = list(node, PATH, STRATEGIES_EXPECTED)?;
     items
         .iter()
         .enumerate()
-        .map(|(i, n)| strategy(n, &item(PATH, i)))
+        .map(|(i, n)| strategy(n, &item(PATH, i), conflict))
         .collect()
 }
 
-fn strategy(node: &Node, path: &str) -> Result<StrategySpec> {
+fn strategy(node: &Node, path: &str, conflict: ConflictRule) -> Result<StrategySpec> {
     let f = Fields::new(node, path, "a strategy", STRATEGY_KEYS)?;
     const NAME: &str = "the strategy's name, a string";
     let name = string(f.required("name", NAME)?, &f.path_of("name"), NAME)?;
     let proto = f.exactly_one(PROTOCOL_KEYS, "protocol")?;
     let path = f.path_of(proto.name);
     let protocol = match proto.name {
-        "rumor" => Protocol::Rumor(rumor(proto.value, &path)?),
+        "rumor" => Protocol::Rumor(rumor(
+            proto.value,
+            &path,
+            RumorConfig {
+                conflict,
+                ..RumorConfig::default()
+            },
+        )?),
+        "anti_entropy" => Protocol::AntiEntropy(anti_entropy(
+            proto.value,
+            &path,
+            AntiEntropyConfig {
+                conflict,
+                ..AntiEntropyConfig::default()
+            },
+        )?),
+        "direct_mail" => Protocol::DirectMail(direct_mail(proto.value, &path, conflict)?),
+        "push_then_pull" => Protocol::PushThenPull(push_then_pull(proto.value, &path, conflict)?),
         "zoo" => Protocol::Zoo(super::schema_zoo::zoo(proto.value, &path)?),
-        _ => Protocol::AntiEntropy(anti_entropy(proto.value, &path)?),
+        _ => Protocol::RumorWithAntiEntropy(rumor_with_anti_entropy(proto.value, &path, conflict)?),
     };
     Ok(StrategySpec { name, protocol })
 }
@@ -277,8 +368,12 @@ fn is_empty(node: &Node) -> bool {
     node.value == Value::Null
 }
 
-fn rumor(node: &Node, path: &str) -> Result<RumorConfig> {
-    let mut c = RumorConfig::default();
+const FANOUT: &str = "peers per cycle, a whole number (at least 1)";
+const ROUNDS: &str = "a number of rounds, a whole number";
+
+/// Reads rumor settings over `base` (the defaults, with the scenario's conflict rule).
+fn rumor(node: &Node, path: &str, base: RumorConfig) -> Result<RumorConfig> {
+    let mut c = base;
     if is_empty(node) {
         return Ok(c);
     }
@@ -287,11 +382,7 @@ fn rumor(node: &Node, path: &str) -> Result<RumorConfig> {
         c.period = duration(n, &f.path_of("period"))?;
     }
     if let Some(n) = f.get("fanout") {
-        c.fanout = integer(
-            n,
-            &f.path_of("fanout"),
-            "peers per cycle, a whole number (at least 1)",
-        )?;
+        c.fanout = integer(n, &f.path_of("fanout"), FANOUT)?;
     }
     if let Some(n) = f.get("k") {
         c.k = integer(
@@ -306,11 +397,18 @@ fn rumor(node: &Node, path: &str) -> Result<RumorConfig> {
     if let Some(n) = f.get("conflict") {
         c.conflict = choice(n, &f.path_of("conflict"), "conflict rule", CONFLICTS)?;
     }
+    if let Some(n) = f.get("mode") {
+        c.mode = choice(n, &f.path_of("mode"), "exchange mode", MODES)?;
+    }
+    if let Some(n) = f.get("synchronous") {
+        c.synchronous = boolean(n, &f.path_of("synchronous"))?;
+    }
     Ok(c)
 }
 
-fn anti_entropy(node: &Node, path: &str) -> Result<AntiEntropyConfig> {
-    let mut c = AntiEntropyConfig::default();
+/// Reads anti-entropy settings over `base` (the defaults, with the scenario's conflict rule).
+fn anti_entropy(node: &Node, path: &str, base: AntiEntropyConfig) -> Result<AntiEntropyConfig> {
+    let mut c = base;
     if is_empty(node) {
         return Ok(c);
     }
@@ -330,6 +428,140 @@ fn anti_entropy(node: &Node, path: &str) -> Result<AntiEntropyConfig> {
     }
     if let Some(n) = f.get("conflict") {
         c.conflict = choice(n, &f.path_of("conflict"), "conflict rule", CONFLICTS)?;
+    }
+    if let Some(n) = f.get("reconciliation") {
+        c.reconciliation = choice(
+            n,
+            &f.path_of("reconciliation"),
+            "reconciliation method",
+            RECONCILIATIONS,
+        )?;
+    }
+    if let Some(e) = f.entry("window") {
+        let Reconciliation::RecentUpdates { window } = &mut c.reconciliation else {
+            return fail(
+                e.key.pos,
+                path,
+                format!(
+                    "`window` applies only to `reconciliation: recent-updates`, but the method \
+                     is `{}`",
+                    c.reconciliation.name()
+                ),
+            );
+        };
+        *window = duration(e.value, &f.path_of("window"))?;
+    }
+    if let Some(e) = f.entry("merkle_depth") {
+        let Reconciliation::Merkle { depth } = &mut c.reconciliation else {
+            return fail(
+                e.key.pos,
+                path,
+                format!(
+                    "`merkle_depth` applies only to `reconciliation: merkle`, but the method is \
+                     `{}`",
+                    c.reconciliation.name()
+                ),
+            );
+        };
+        *depth = integer(
+            e.value,
+            &f.path_of("merkle_depth"),
+            "the Merkle tree's depth below the root, a whole number from 1 to 4",
+        )?;
+    }
+    if let Some(n) = f.get("synchronous") {
+        c.synchronous = boolean(n, &f.path_of("synchronous"))?;
+    }
+    Ok(c)
+}
+
+fn direct_mail(node: &Node, path: &str, conflict: ConflictRule) -> Result<DirectMailConfig> {
+    let mut c = DirectMailConfig {
+        conflict,
+        ..DirectMailConfig::default()
+    };
+    if is_empty(node) {
+        return Ok(c);
+    }
+    let f = Fields::new(node, path, "direct mail settings", DIRECT_MAIL_KEYS)?;
+    if let Some(n) = f.get("ack_timeout") {
+        c.ack_timeout = duration(n, &f.path_of("ack_timeout"))?;
+    }
+    if let Some(n) = f.get("retry_queue") {
+        c.retry_queue = integer(
+            n,
+            &f.path_of("retry_queue"),
+            "how many failed sends the retry queue holds, a whole number",
+        )?;
+    }
+    if let Some(n) = f.get("max_retries") {
+        c.max_retries = integer(
+            n,
+            &f.path_of("max_retries"),
+            "how often a failed send is retried, a whole number",
+        )?;
+    }
+    if let Some(n) = f.get("conflict") {
+        c.conflict = choice(n, &f.path_of("conflict"), "conflict rule", CONFLICTS)?;
+    }
+    Ok(c)
+}
+
+fn push_then_pull(node: &Node, path: &str, conflict: ConflictRule) -> Result<PushThenPullConfig> {
+    let mut c = PushThenPullConfig {
+        conflict,
+        ..PushThenPullConfig::default()
+    };
+    if is_empty(node) {
+        return Ok(c);
+    }
+    let f = Fields::new(node, path, "push-then-pull settings", PUSH_THEN_PULL_KEYS)?;
+    if let Some(n) = f.get("period") {
+        c.period = duration(n, &f.path_of("period"))?;
+    }
+    if let Some(n) = f.get("fanout") {
+        c.fanout = integer(n, &f.path_of("fanout"), FANOUT)?;
+    }
+    if let Some(n) = f.get("switch_round") {
+        c.switch_round = Some(integer(n, &f.path_of("switch_round"), ROUNDS)?);
+    }
+    if let Some(n) = f.get("pull_rounds") {
+        c.pull_rounds = Some(integer(n, &f.path_of("pull_rounds"), ROUNDS)?);
+    }
+    if let Some(n) = f.get("conflict") {
+        c.conflict = choice(n, &f.path_of("conflict"), "conflict rule", CONFLICTS)?;
+    }
+    if let Some(n) = f.get("synchronous") {
+        c.synchronous = boolean(n, &f.path_of("synchronous"))?;
+    }
+    Ok(c)
+}
+
+fn rumor_with_anti_entropy(
+    node: &Node,
+    path: &str,
+    conflict: ConflictRule,
+) -> Result<RumorWithAntiEntropyConfig> {
+    let defaults = RumorWithAntiEntropyConfig::default();
+    let mut c = RumorWithAntiEntropyConfig {
+        rumor: RumorConfig {
+            conflict,
+            ..defaults.rumor
+        },
+        anti_entropy: AntiEntropyConfig {
+            conflict,
+            ..defaults.anti_entropy
+        },
+    };
+    if is_empty(node) {
+        return Ok(c);
+    }
+    let f = Fields::new(node, path, "rumor-with-anti-entropy settings", HYBRID_KEYS)?;
+    if let Some(n) = f.get("rumor") {
+        c.rumor = rumor(n, &f.path_of("rumor"), c.rumor)?;
+    }
+    if let Some(n) = f.get("anti_entropy") {
+        c.anti_entropy = anti_entropy(n, &f.path_of("anti_entropy"), c.anti_entropy)?;
     }
     Ok(c)
 }

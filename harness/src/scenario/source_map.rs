@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// Sections whose fields the model lifts one level up: the YAML `strategies[i].rumor.k` is
 /// `strategies[i].k` in the model, where the protocol is a field of the strategy.
-const FLATTENED: &[&str] = &["rumor", "anti_entropy"];
+const FLATTENED: &[&str] = &["rumor", "anti_entropy", "direct_mail", "push_then_pull"];
 
 /// Positions of every value in a document, by path.
 #[derive(Debug)]

@@ -281,7 +281,7 @@ fn an_unknown_top_level_key_is_named_with_the_allowed_ones() {
         e,
         "s.yaml:11:1: unknown top-level key `colour`; expected one of `name`, `nodes`, \
          `duration`, `seeds`, `peer_sampling`, `sample_every`, `network`, `strategies`, \
-         `workload`, `faults`, `checks`, `nemesis`"
+         `workload`, `faults`, `checks`, `nemesis`, `conflict`"
     );
 }
 
@@ -291,13 +291,14 @@ fn an_unknown_key_inside_a_strategy_is_named_with_the_allowed_ones() {
     assert_eq!(
         e,
         "s.yaml:9:7: strategies[0].rumor: unknown key `fanuot` in rumor settings; expected \
-         one of `period`, `fanout`, `k`, `removal`, `conflict`"
+         one of `period`, `fanout`, `k`, `removal`, `conflict`, `mode`, `synchronous`"
     );
     let e = error(&BASE.replace("  - name: ae\n", "  - name: ae\n    mode: push\n"));
     assert_eq!(
         e,
         "s.yaml:10:5: strategies[1]: unknown key `mode` in a strategy; expected one of \
-         `name`, `rumor`, `anti_entropy`, `zoo`"
+         `name`, `rumor`, `anti_entropy`, `direct_mail`, `push_then_pull`, \
+         `rumor_with_anti_entropy`, `zoo`"
     );
 }
 
@@ -485,7 +486,7 @@ fn a_strategy_needs_exactly_one_protocol() {
     assert_eq!(
         error(&BASE.replace("    anti_entropy: {}\n", "")),
         "s.yaml:9:5: strategies[1]: no protocol given: expected exactly one of `rumor`, \
-         `anti_entropy`, `zoo`"
+         `anti_entropy`, `direct_mail`, `push_then_pull`, `rumor_with_anti_entropy`, `zoo`"
     );
     assert_error(
         &BASE.replace(
@@ -1149,6 +1150,156 @@ fn scripted_writes_read_and_check_their_nodes() {
     );
 }
 
+/// A scenario with every strategy family and the keys they add.
+const STRATEGIES: &str = "\
+name: t
+nodes: 100
+duration: 10s
+seeds: 0
+conflict: first-write-wins
+network:
+  mtu: 512
+strategies:
+  - name: pull-rumor
+    rumor: { mode: pull, synchronous: true, conflict: last-write-wins }
+  - name: merkle
+    anti_entropy: { reconciliation: merkle, merkle_depth: 3, mode: pull }
+  - name: recent
+    anti_entropy: { reconciliation: recent-updates, window: 2s }
+  - name: mail
+    direct_mail: { ack_timeout: 500ms, retry_queue: 10, max_retries: 1 }
+  - name: ptp
+    push_then_pull: { switch_round: 7, pull_rounds: 3, fanout: 2, synchronous: true }
+  - name: backed
+    rumor_with_anti_entropy:
+      rumor: { k: 3 }
+      anti_entropy: { period: 5s, reconciliation: checksum }
+  - name: backed-defaults
+    rumor_with_anti_entropy:
+";
+
+#[test]
+fn every_strategy_family_maps_onto_the_model() {
+    use hearsay_protocols::anti_entropy::Reconciliation;
+    let s = parse(STRATEGIES).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.network.mtu, Some(512));
+    let p = |i: usize| s.strategies[i].protocol;
+    let Protocol::Rumor(r) = p(0) else { panic!() };
+    assert_eq!((r.mode, r.synchronous), (ExchangeMode::Pull, true));
+    assert_eq!(r.conflict, ConflictRule::LastWriteWins, "its own rule wins");
+    let Protocol::AntiEntropy(a) = p(1) else {
+        panic!()
+    };
+    assert_eq!(a.reconciliation, Reconciliation::Merkle { depth: 3 });
+    assert_eq!(
+        a.conflict,
+        ConflictRule::FirstWriteWins,
+        "the scenario's rule"
+    );
+    let Protocol::AntiEntropy(a) = p(2) else {
+        panic!()
+    };
+    assert_eq!(
+        a.reconciliation,
+        Reconciliation::RecentUpdates {
+            window: SimDuration::from_secs(2)
+        }
+    );
+    let Protocol::DirectMail(d) = p(3) else {
+        panic!()
+    };
+    assert_eq!(
+        (d.ack_timeout, d.retry_queue, d.max_retries),
+        (ms(500), 10, 1)
+    );
+    assert_eq!(d.conflict, ConflictRule::FirstWriteWins);
+    let Protocol::PushThenPull(t) = p(4) else {
+        panic!()
+    };
+    assert_eq!(
+        (t.switch_round, t.pull_rounds, t.fanout, t.synchronous),
+        (Some(7), Some(3), 2, true)
+    );
+    let Protocol::RumorWithAntiEntropy(h) = p(5) else {
+        panic!()
+    };
+    assert_eq!(h.rumor.k, 3);
+    assert_eq!(h.anti_entropy.period, SimDuration::from_secs(5));
+    assert_eq!(h.anti_entropy.reconciliation, Reconciliation::Checksum);
+    assert_eq!(h.anti_entropy.conflict, ConflictRule::FirstWriteWins);
+    let Protocol::RumorWithAntiEntropy(h) = p(6) else {
+        panic!()
+    };
+    let defaults =
+        hearsay_protocols::rumor_with_anti_entropy::RumorWithAntiEntropyConfig::default();
+    assert_eq!(h.anti_entropy.period, defaults.anti_entropy.period);
+    assert_eq!(h.rumor.conflict, ConflictRule::FirstWriteWins);
+    // The runner hands the MTU to every strategy.
+    let Protocol::RumorWithAntiEntropy(h) = p(6).with_mtu(s.network.mtu) else {
+        panic!()
+    };
+    assert_eq!((h.rumor.mtu, h.anti_entropy.mtu), (Some(512), Some(512)));
+}
+
+#[test]
+fn bad_values_in_the_new_sections_point_at_them() {
+    assert_eq!(
+        error(&STRATEGIES.replace("  mtu: 512", "  mtu: 20")),
+        "s.yaml:7:8: network.mtu: must be at least 64 bytes (a header and one update must \
+         fit), got 20"
+    );
+    assert_eq!(
+        error(&STRATEGIES.replace("merkle_depth: 3", "merkle_depth: 9")),
+        "s.yaml:12:59: strategies[1].anti_entropy.merkle_depth: must be from 1 to 4 \
+         (16^depth leaf buckets), got 9"
+    );
+    assert_eq!(
+        error(&STRATEGIES.replace("recent-updates, window", "checksum, window")),
+        "s.yaml:14:47: strategies[2].anti_entropy: `window` applies only to \
+         `reconciliation: recent-updates`, but the method is `checksum`"
+    );
+    assert_error(
+        &STRATEGIES.replace("reconciliation: merkle", "reconciliation: gossip"),
+        12,
+        37,
+        &[
+            "strategies[1].anti_entropy.reconciliation: unknown reconciliation method `gossip`",
+            "`full-state`, `checksum`, `recent-updates`, `merkle`",
+        ],
+    );
+    assert_eq!(
+        error(&STRATEGIES.replace(
+            "switch_round: 7, pull_rounds: 3",
+            "switch_round: 0, pull_rounds: 0"
+        )),
+        "s.yaml:18:53: strategies[4].push_then_pull.pull_rounds: with `switch_round: 0` and \
+         `pull_rounds: 0` an update would never be sent"
+    );
+    assert_eq!(
+        error(&STRATEGIES.replace("rumor: { k: 3 }", "rumor: { k: 0 }")),
+        "s.yaml:21:19: strategies[5].rumor_with_anti_entropy.rumor.k: must be at least 1"
+    );
+    assert_eq!(
+        error(&STRATEGIES.replace("ack_timeout: 500ms", "ack_timeout: 0s")),
+        "s.yaml:16:33: strategies[3].direct_mail.ack_timeout: must be longer than 0s"
+    );
+    assert_error(
+        &STRATEGIES.replace("conflict: first-write-wins", "conflict: newest"),
+        5,
+        11,
+        &[
+            "conflict: unknown conflict rule `newest`",
+            "`last-write-wins`",
+        ],
+    );
+    assert_error(
+        &STRATEGIES.replace("rumor: { mode: pull,", "rumor: { mode: gossip,"),
+        10,
+        20,
+        &["strategies[0].rumor.mode: unknown exchange mode `gossip`"],
+    );
+}
+
 #[test]
 fn a_printed_schedule_loads_back_into_the_same_schedule() {
     let text = with_faults(
@@ -1167,4 +1318,19 @@ fn a_printed_schedule_loads_back_into_the_same_schedule() {
     let printed = s.faults.to_yaml();
     let again = parse(&format!("{BASE}{printed}")).unwrap_or_else(|e| panic!("{e}\n{printed}"));
     assert_eq!(again.faults, s.faults, "{printed}");
+}
+
+#[test]
+fn every_bundled_scenario_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    for path in files {
+        load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+    }
 }

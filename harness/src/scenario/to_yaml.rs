@@ -8,11 +8,15 @@
 //! verified by reading the text back; if it would reorder anything, every fault is written as
 //! its own item instead.
 
+use super::model::Protocol;
 use super::model::Scenario;
 use super::schema::PEER_SAMPLERS;
+use super::schema::{CONFLICTS, MODES, REMOVALS};
+use super::schema_zoo::BUGS;
 use super::yaml::parse_scenario;
-use crate::sweep::{Field, protocol_fields};
 use hearsay_faults::TimedFault;
+use hearsay_protocols::anti_entropy::{AntiEntropyConfig, Reconciliation};
+use hearsay_protocols::rumor::RumorConfig;
 
 use hearsay_workloads::{Origin, Workload};
 use std::fmt::Write as _;
@@ -70,30 +74,14 @@ fn render(s: &Scenario, pair: bool) -> String {
     out.push_str("network:\n");
     let _ = writeln!(out, "  latency: {{ {} }}", s.network.latency.to_yaml());
     let _ = writeln!(out, "  loss: {}", s.network.loss);
+    if let Some(mtu) = s.network.mtu {
+        let _ = writeln!(out, "  mtu: {mtu}");
+    }
 
     out.push_str("strategies:\n");
     for st in &s.strategies {
-        let mut protocol = st.protocol;
-        let (family, fields) = protocol_fields(&mut protocol);
-        let settings: Vec<String> = fields
-            .into_iter()
-            .map(|(name, f)| {
-                let v = match f {
-                    Field::Duration(d) => d.to_string(),
-                    Field::Count(n) => n.to_string(),
-                    Field::Number(x) => x.to_string(),
-                    Field::Choice(c) => c.current().to_owned(),
-                };
-                format!("{name}: {v}")
-            })
-            .collect();
         let _ = writeln!(out, "  - name: {}", string(&st.name));
-        let _ = writeln!(
-            out,
-            "    {}: {{ {} }}",
-            family.replace('-', "_"),
-            settings.join(", ")
-        );
+        let _ = writeln!(out, "    {}", protocol_yaml(&st.protocol));
     }
 
     out.push_str("workload:\n");
@@ -110,6 +98,84 @@ fn render(s: &Scenario, pair: bool) -> String {
 
     write_checks(&mut out, &s.checks);
     out
+}
+
+/// The name `value` has among `options` (the loader's own tables, so the two cannot drift).
+fn named<T: PartialEq + Copy>(value: T, options: &[(&'static str, T)]) -> &'static str {
+    options
+        .iter()
+        .find(|(_, v)| *v == value)
+        .map_or("?", |(n, _)| n)
+}
+
+fn rumor_yaml(c: &RumorConfig) -> String {
+    format!(
+        "{{ period: {}, fanout: {}, k: {}, removal: {}, conflict: {}, mode: {}, synchronous: {} }}",
+        c.period,
+        c.fanout,
+        c.k,
+        named(c.removal, REMOVALS),
+        named(c.conflict, CONFLICTS),
+        named(c.mode, MODES),
+        c.synchronous
+    )
+}
+
+fn anti_entropy_yaml(c: &AntiEntropyConfig) -> String {
+    let method = match c.reconciliation {
+        Reconciliation::FullState => "full-state".to_string(),
+        Reconciliation::Checksum => "checksum".to_string(),
+        Reconciliation::RecentUpdates { window } => format!("recent-updates, window: {window}"),
+        Reconciliation::Merkle { depth } => format!("merkle, merkle_depth: {depth}"),
+    };
+    format!(
+        "{{ period: {}, mode: {}, fanout: {}, conflict: {}, reconciliation: {method}, synchronous: {} }}",
+        c.period,
+        named(c.mode, MODES),
+        c.fanout,
+        named(c.conflict, CONFLICTS),
+        c.synchronous
+    )
+}
+
+/// A strategy's protocol key and settings, every setting written out.
+fn protocol_yaml(p: &Protocol) -> String {
+    match p {
+        Protocol::Rumor(c) => format!("rumor: {}", rumor_yaml(c)),
+        Protocol::AntiEntropy(c) => format!("anti_entropy: {}", anti_entropy_yaml(c)),
+        Protocol::DirectMail(c) => format!(
+            "direct_mail: {{ ack_timeout: {}, retry_queue: {}, max_retries: {}, conflict: {} }}",
+            c.ack_timeout,
+            c.retry_queue,
+            c.max_retries,
+            named(c.conflict, CONFLICTS)
+        ),
+        Protocol::PushThenPull(c) => {
+            let mut fields = vec![
+                format!("period: {}", c.period),
+                format!("fanout: {}", c.fanout),
+                format!("conflict: {}", named(c.conflict, CONFLICTS)),
+                format!("synchronous: {}", c.synchronous),
+            ];
+            if let Some(r) = c.switch_round {
+                fields.push(format!("switch_round: {r}"));
+            }
+            if let Some(r) = c.pull_rounds {
+                fields.push(format!("pull_rounds: {r}"));
+            }
+            format!("push_then_pull: {{ {} }}", fields.join(", "))
+        }
+        Protocol::RumorWithAntiEntropy(c) => format!(
+            "rumor_with_anti_entropy: {{ rumor: {}, anti_entropy: {} }}",
+            rumor_yaml(&c.rumor),
+            anti_entropy_yaml(&c.anti_entropy)
+        ),
+        Protocol::Zoo(c) => format!(
+            "zoo: {{ bug: {}, period: {} }}",
+            named(c.bug, BUGS),
+            c.period
+        ),
+    }
 }
 
 fn write_workload(out: &mut String, w: &Workload) {
@@ -344,6 +410,9 @@ mod tests {
                     k: 3,
                     removal: Removal::BlindCoin,
                     conflict: ConflictRule::FirstWriteWins,
+                    mode: ExchangeMode::PushPull,
+                    synchronous: true,
+                    ..RumorConfig::default()
                 }),
             )
             .strategy(
@@ -353,6 +422,8 @@ mod tests {
                     mode: ExchangeMode::Pull,
                     fanout: 2,
                     conflict: ConflictRule::LastWriteWins,
+                    reconciliation: Reconciliation::Merkle { depth: 3 },
+                    ..AntiEntropyConfig::default()
                 }),
             )
             .fault_for(

@@ -59,5 +59,6 @@ pub fn constant_network(d: SimDuration) -> hearsay_harness::scenario::NetworkSpe
     hearsay_harness::scenario::NetworkSpec {
         latency: hearsay_harness::scenario::Latency::Constant(d),
         loss: 0.0,
+        mtu: None,
     }
 }

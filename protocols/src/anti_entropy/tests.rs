@@ -1,0 +1,179 @@
+//! Every reconciliation method in every mode converges a small cluster, and costs what it should.
+
+use super::*;
+use crate::UniformPeers;
+use crate::testkit::Sim;
+
+const METHODS: [Reconciliation; 4] = [
+    Reconciliation::FullState,
+    Reconciliation::Checksum,
+    Reconciliation::RecentUpdates {
+        window: SimDuration::from_secs(5),
+    },
+    Reconciliation::Merkle { depth: 2 },
+];
+const MODES: [ExchangeMode; 3] = [
+    ExchangeMode::Push,
+    ExchangeMode::Pull,
+    ExchangeMode::PushPull,
+];
+
+fn sim(n: u32, config: AntiEntropyConfig) -> Sim<AntiEntropyNode<UniformPeers>> {
+    Sim::new(n, 7, |_| AntiEntropyNode::new(config, UniformPeers::new(n)))
+}
+
+fn config(reconciliation: Reconciliation, mode: ExchangeMode) -> AntiEntropyConfig {
+    AntiEntropyConfig {
+        period: SimDuration::from_millis(100),
+        mode,
+        reconciliation,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn every_method_in_every_mode_converges_from_writes_at_many_nodes() {
+    for method in METHODS {
+        for mode in MODES {
+            let mut s = sim(40, config(method, mode));
+            for i in 0..40u32 {
+                s.write(NodeId(i), u64::from(i % 13), u64::from(i));
+            }
+            s.run_for(SimDuration::from_secs(6));
+            assert!(s.converged(), "{method:?} {mode:?} did not converge");
+            assert_eq!(s.nodes[0].store().len(), 13, "{method:?} {mode:?}");
+        }
+    }
+}
+
+#[test]
+fn every_method_in_every_mode_converges_after_a_partition_heals() {
+    for method in METHODS {
+        for mode in MODES {
+            let mut s = sim(30, config(method, mode));
+            s.side = Some((0..30).map(|i| (i % 2) as u8).collect());
+            s.write(NodeId(0), 1, 1);
+            s.write(NodeId(1), 2, 2);
+            // An old update (older than the recent-update window) on one side only.
+            s.run_for(SimDuration::from_secs(8));
+            assert!(!s.converged(), "{method:?} {mode:?} crossed the partition");
+            s.side = None;
+            s.run_for(SimDuration::from_secs(6));
+            assert!(
+                s.converged(),
+                "{method:?} {mode:?} did not converge after the heal"
+            );
+            assert_eq!(s.holders(1), 30);
+        }
+    }
+}
+
+#[test]
+fn digests_make_a_converged_cluster_cheap() {
+    let bytes = |method: Reconciliation| {
+        let mut s = sim(20, config(method, ExchangeMode::PushPull));
+        for k in 0..200u64 {
+            s.write(NodeId((k % 20) as u32), k, k);
+        }
+        s.run_for(SimDuration::from_secs(5));
+        assert!(s.converged(), "{method:?}");
+        // 20 nodes, one exchange each per 100 ms period: 1,000 exchanges in 5 s.
+        let b0 = s.sent_bytes;
+        s.run_for(SimDuration::from_secs(5));
+        let per_exchange = (s.sent_bytes - b0) as f64 / 1_000.0;
+        (per_exchange, s.count("ae-in-sync"))
+    };
+    let (full, _) = bytes(Reconciliation::FullState);
+    let (checksum, in_sync) = bytes(Reconciliation::Checksum);
+    let (merkle, merkle_in_sync) = bytes(Reconciliation::Merkle { depth: 2 });
+    let (recent, _) = bytes(Reconciliation::RecentUpdates {
+        window: SimDuration::from_secs(2),
+    });
+    eprintln!(
+        "bytes per exchange, converged, 200 keys: full {full} checksum {checksum} merkle \
+         {merkle} recent {recent}"
+    );
+    // Converged: full state ships 200 entries and gets an empty answer; the digests ship 12 bytes
+    // of checksum (or one 12-byte root) and stop.
+    assert!(full > 200.0 * 28.0, "{full}");
+    assert_eq!(checksum, (HEADER_WIRE_BYTES + 12) as f64);
+    assert_eq!(
+        merkle,
+        (HEADER_WIRE_BYTES + LEVEL_FIXED + MERKLE_NODE_WIRE_BYTES) as f64
+    );
+    assert!(in_sync > 0 && merkle_in_sync > 0);
+    // Nothing is younger than 2 s: two empty recent lists with digests.
+    assert_eq!(recent, 2.0 * (HEADER_WIRE_BYTES + RECENT_FIXED) as f64);
+}
+
+#[test]
+fn merkle_sends_only_the_differing_buckets() {
+    let mut s = sim(
+        2,
+        config(Reconciliation::Merkle { depth: 2 }, ExchangeMode::PushPull),
+    );
+    for k in 0..500u64 {
+        s.write(NodeId(0), k, k);
+    }
+    s.run_for(SimDuration::from_secs(1));
+    assert!(s.converged());
+    let buckets_before = s.kinds["ae-merkle-buckets"];
+    let bytes = s.sent_bytes;
+    s.write(NodeId(1), 7, 99);
+    s.run_for(SimDuration::from_secs(1));
+    assert!(s.converged());
+    assert!(s.kinds["ae-merkle-buckets"] > buckets_before);
+    // Ten exchanges (two nodes, 100 ms, 1 s); the one that repairs ships one bucket of about
+    // 500/256 entries, not the replica; the others stop at the root.
+    let more = s.sent_bytes - bytes;
+    assert!(more < 2_000, "{more} bytes: more than a bucket travelled");
+}
+
+#[test]
+fn recent_updates_fall_back_to_the_full_state_for_old_differences() {
+    let window = SimDuration::from_millis(500);
+    let mut s = sim(
+        2,
+        config(
+            Reconciliation::RecentUpdates { window },
+            ExchangeMode::PushPull,
+        ),
+    );
+    s.side = Some(vec![0, 1]);
+    s.write(NodeId(0), 1, 1);
+    s.run_for(SimDuration::from_secs(2));
+    s.side = None;
+    s.run_for(SimDuration::from_secs(1));
+    assert!(s.converged());
+    assert!(s.count("ae-fallbacks") >= 1);
+}
+
+#[test]
+fn an_mtu_bounds_every_message_and_what_waits_is_counted() {
+    for method in METHODS {
+        for mode in MODES {
+            let mtu = 200;
+            let mut s = sim(
+                10,
+                AntiEntropyConfig {
+                    mtu: Some(mtu),
+                    ..config(method, mode)
+                },
+            );
+            for k in 0..60u64 {
+                s.write(NodeId((k % 10) as u32), k, k);
+            }
+            s.run_for(SimDuration::from_secs(20));
+            assert!(
+                s.largest_message <= mtu as usize,
+                "{method:?} {mode:?}: {}",
+                s.largest_message
+            );
+            assert!(
+                s.converged(),
+                "{method:?} {mode:?} did not converge under the MTU"
+            );
+            assert!(s.count("mtu-deferred") > 0, "{method:?} {mode:?}");
+        }
+    }
+}
