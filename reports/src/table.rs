@@ -231,6 +231,43 @@ pub fn render_table_with(result: &ScenarioResult, options: TableOptions) -> Stri
         }
     }
 
+    // A rate ramp: where each strategy's channel saturated (stable latency more than doubled,
+    // or writes stopped settling), over its seeds.
+    for s in &summaries {
+        let runs: Vec<&crate::RunResult> = result
+            .runs_of(&s.strategy)
+            .filter(|r| !r.ramp.is_empty())
+            .collect();
+        if runs.is_empty() {
+            continue;
+        }
+        let rates: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| r.metrics.saturation_rate)
+            .collect();
+        let text = match Spread::of(&rates) {
+            None => format!(
+                "not reached (up to {:.0} writes/s)",
+                runs[0].ramp.last().map_or(0.0, |r| r.rate)
+            ),
+            Some(sp) if rates.len() == runs.len() => {
+                format!("at {:.0} writes/s [{:.0}–{:.0}]", sp.mean, sp.min, sp.max)
+            }
+            Some(sp) => format!(
+                "at {:.0} writes/s in {}/{} runs",
+                sp.mean,
+                rates.len(),
+                runs.len()
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "saturation  {:width$}  {text}",
+            s.strategy,
+            width = width.max(s.strategy.chars().count())
+        );
+    }
+
     for s in &summaries {
         for run in result.runs_of(&s.strategy) {
             for check in run.checks.iter().filter(|c| c.verdict == Verdict::Fail) {

@@ -102,3 +102,45 @@ fn slower_anti_entropy_means_later_stability_and_staler_reads() {
     );
     assert!(fast_stale > 0.0 && slow_stale < 1.0);
 }
+
+/// With a message size limit, gossip can carry only so many updates per message: a ramp of
+/// write rates finds where stable latency takes off, and reports that rate.
+#[test]
+fn a_rate_ramp_finds_where_the_channel_saturates() {
+    use hearsay_workloads::RateRamp;
+    let ramp = RateRamp {
+        from: Rate(5.0),
+        to: Rate(200.0),
+        steps: 4,
+        step_for: SimDuration::from_secs(4),
+        start: secs(1),
+        keys: 300,
+        first_key: 0,
+    };
+    let mut scenario = Scenario::builder("ramp", 60)
+        .duration(SimDuration::from_secs(30))
+        .seeds(0..2)
+        .strategy("ae", anti_entropy(200))
+        .workload(Workload::Ramp(ramp))
+        .build()
+        .unwrap();
+    scenario.network.mtu = Some(512);
+    for r in run_scenario(&scenario).runs {
+        assert_eq!(r.ramp.len(), 4);
+        let first = r.ramp[0].p95_stable.expect("the first step settles");
+        let last = &r.ramp[3];
+        assert!(
+            last.p95_stable.is_none_or(|p| p > 2.0 * first) || last.never_stable > 0,
+            "{:?}",
+            r.ramp
+        );
+        let rate = r.metrics.saturation_rate.expect("saturation found");
+        assert!(rate > 5.0 && rate <= 200.0, "saturated at {rate}");
+        assert!(r.counters.get("mtu-deferred").copied().unwrap_or(0) > 0);
+    }
+    // Without the size limit the same ramp never saturates: every step settles as fast.
+    scenario.network.mtu = None;
+    for r in run_scenario(&scenario).runs {
+        assert_eq!(r.metrics.saturation_rate, None, "{:?}", r.ramp);
+    }
+}
