@@ -36,6 +36,6 @@ pub mod sweep;
 
 pub use history_jsonl::HistoryReadError;
 pub use runner::{
-    RunOptions, run_faults, run_one, run_scenario, run_scenario_each, run_scenario_with,
+    RunOptions, run_bare, run_faults, run_one, run_scenario, run_scenario_each, run_scenario_with,
 };
 pub use scenario::{Scenario, ScenarioBuilder, load_scenario};

@@ -106,6 +106,24 @@ pub fn run_one(
     seed: u64,
     options: RunOptions,
 ) -> (RunResult, RunOutput) {
+    let output = emulate(scenario, strategy, seed, options, true);
+    (judge(scenario, strategy, seed, &output), output)
+}
+
+/// Runs one strategy under one seed with history recording off and nothing judged: the bare
+/// event loop, for measuring what the history and the checkers cost. The trace fingerprint is
+/// the same as [`run_one`]'s.
+pub fn run_bare(scenario: &Scenario, strategy: &StrategySpec, seed: u64) -> RunOutput {
+    emulate(scenario, strategy, seed, RunOptions::default(), false)
+}
+
+fn emulate(
+    scenario: &Scenario,
+    strategy: &StrategySpec,
+    seed: u64,
+    options: RunOptions,
+    history: bool,
+) -> RunOutput {
     let config = EmulatorConfig {
         nodes: scenario.nodes,
         duration: scenario.duration,
@@ -122,9 +140,11 @@ pub fn run_one(
     let schedule = run_faults(scenario, seed);
     let faults = schedule.faults();
     // Every strategy is told the scenario's MTU.
-    let output = match strategy.protocol.with_mtu(scenario.network.mtu) {
+    match strategy.protocol.with_mtu(scenario.network.mtu) {
         Protocol::Rumor(c) => {
-            Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops).run()
+            Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops)
+                .with_history(history)
+                .run()
         }
         Protocol::AntiEntropy(c) => Emulator::new(
             config,
@@ -132,6 +152,7 @@ pub fn run_one(
             faults,
             ops,
         )
+        .with_history(history)
         .run(),
         Protocol::DirectMail(c) => Emulator::new(
             config,
@@ -139,6 +160,7 @@ pub fn run_one(
             faults,
             ops,
         )
+        .with_history(history)
         .run(),
         Protocol::PushThenPull(c) => Emulator::new(
             config,
@@ -146,6 +168,7 @@ pub fn run_one(
             faults,
             ops,
         )
+        .with_history(history)
         .run(),
         Protocol::RumorWithAntiEntropy(c) => Emulator::new(
             config,
@@ -153,6 +176,7 @@ pub fn run_one(
             faults,
             ops,
         )
+        .with_history(history)
         .run(),
         Protocol::Zoo(c) if c.bug == Bug::NoRetryAfterLoss => {
             let members = scenario.nodes;
@@ -162,6 +186,7 @@ pub fn run_one(
                 faults,
                 ops,
             )
+            .with_history(history)
             .run()
         }
         Protocol::Zoo(c) => Emulator::new(
@@ -170,9 +195,9 @@ pub fn run_one(
             faults,
             ops,
         )
+        .with_history(history)
         .run(),
-    };
-    (judge(scenario, strategy, seed, &output), output)
+    }
 }
 
 /// Computes the measures of a run and the verdict of every check the scenario asks for.

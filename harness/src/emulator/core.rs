@@ -99,6 +99,9 @@ pub struct Emulator<N: Node, F> {
     send_bucket: usize,
     send_bucket_end: u64,
     send_bucket_len: u64,
+    /// Record the history (learned records, checkpoints, final states). Off only to measure the
+    /// bare event loop: the checkers then have nothing to judge.
+    history_on: bool,
 }
 
 impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
@@ -154,8 +157,16 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             send_bucket: 0,
             send_bucket_end: send_bucket_len,
             send_bucket_len,
+            history_on: true,
             config,
         }
+    }
+
+    /// Turns history recording off (`false`) to measure the bare event loop: same events, same
+    /// trace fingerprint, but no learned records, checkpoints or final states.
+    pub fn with_history(mut self, on: bool) -> Self {
+        self.history_on = on;
+        self
     }
 
     /// Plays the run to its end and returns what it recorded.
@@ -167,7 +178,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         for (i, op) in self.ops.iter().enumerate() {
             self.queue.push(op.at, Event::Client { index: i as u32 });
         }
-        self.queue.push(SimTime::ZERO, Event::Sample);
+        if self.history_on {
+            self.queue.push(SimTime::ZERO, Event::Sample);
+        }
         for i in 0..self.config.nodes {
             if self.alive[i as usize] {
                 self.call(NodeId(i), |node, ctx| node.on_start(ctx));
@@ -182,17 +195,21 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             self.handle(event);
         }
         self.now = end;
-        self.sample_convergence();
         self.history.end = end;
         self.history.alive_at_end = self.alive.clone();
-        self.history.fingerprints_at_end = self.nodes.iter().map(Node::fingerprint).collect();
-        self.history.holders_at_end = self.holders_at_end();
+        if self.history_on {
+            self.sample_convergence();
+            self.history.fingerprints_at_end = self.nodes.iter().map(Node::fingerprint).collect();
+            self.history.holders_at_end = self.holders_at_end();
+        }
         self.history.counters = self
             .counters
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect();
-        self.record_final_states();
+        if self.history_on {
+            self.record_final_states();
+        }
         RunOutput {
             history: self.history,
             fingerprint: self.fingerprint.value(),
@@ -394,6 +411,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let mut observations = std::mem::take(&mut self.outbox.observations);
         for obs in observations.drain(..) {
             match obs {
+                Observation::Learned { .. } if !self.history_on => {}
                 Observation::Learned { key, version } => {
                     // The value comes from the store itself, so a protocol that corrupts values
                     // cannot hide it from the phantom checker.
