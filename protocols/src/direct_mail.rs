@@ -261,17 +261,10 @@ impl<S: PeerSampler> Node for DirectMailNode<S> {
         key: Key,
         value: Value,
     ) -> Version {
-        let version = Version {
-            stamp: ctx.now().as_micros(),
-            writer: ctx.me(),
-        };
+        let (version, applied) =
+            crate::local_write(&mut self.store, ctx, key, value, self.config.conflict);
         let entry = Versioned { value, version };
-        if self
-            .store
-            .merge(key, entry, self.config.conflict)
-            .is_applied()
-        {
-            ctx.observe(Observation::Learned { key, version });
+        if applied {
             let me = ctx.me();
             let mut peers = std::mem::take(&mut self.peers);
             self.sampler.all_peers(me, ctx.rng(), &mut peers);

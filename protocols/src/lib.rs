@@ -21,6 +21,7 @@ mod conflict;
 mod cycle;
 pub mod direct_mail;
 pub mod flow_control;
+mod local_write;
 mod message;
 mod node;
 mod node_id;
@@ -37,6 +38,7 @@ mod version;
 pub mod zoo;
 
 pub use conflict::{ConflictRule, MergeOutcome};
+pub use local_write::{local_write, write_version};
 pub use message::{ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Message};
 pub use node::{Context, Node, Observation, TimerId};
 pub use node_id::NodeId;

@@ -42,7 +42,7 @@ use crate::flow_control::{FlowControl, capacity};
 use crate::{
     ConflictRule, Context, ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Key, MergeOutcome,
     Message, Node, NodeId, Observation, PeerSampler, SimDuration, SimTime, TimerId, Value, Version,
-    Versioned, VersionedStore,
+    VersionedStore,
 };
 use serde::{Deserialize, Serialize};
 
@@ -357,17 +357,9 @@ impl<S: PeerSampler> Node for PushThenPullNode<S> {
         key: Key,
         value: Value,
     ) -> Version {
-        let version = Version {
-            stamp: ctx.now().as_micros(),
-            writer: ctx.me(),
-        };
-        let entry = Versioned { value, version };
-        if self
-            .store
-            .merge(key, entry, self.config.conflict)
-            .is_applied()
-        {
-            ctx.observe(Observation::Learned { key, version });
+        let (version, applied) =
+            crate::local_write(&mut self.store, ctx, key, value, self.config.conflict);
+        if applied {
             if !self.live.contains(&key) {
                 self.live.push(key);
             }

@@ -495,13 +495,8 @@ impl<S: PeerSampler> RumorEngine<S> {
         key: Key,
         value: Value,
     ) -> Version {
-        let version = Version {
-            stamp: ctx.now().as_micros(),
-            writer: ctx.me(),
-        };
-        let entry = Versioned { value, version };
-        if store.merge(key, entry, self.config.conflict).is_applied() {
-            ctx.observe(Observation::Learned { key, version });
+        let (version, applied) = crate::local_write(store, ctx, key, value, self.config.conflict);
+        if applied {
             let round = self.round_of(ctx.now());
             self.make_hot(key, round);
             self.arm_tick(ctx);

@@ -354,17 +354,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         key: Key,
         value: Value,
     ) -> Version {
-        let version = Version {
-            stamp: ctx.now().as_micros(),
-            writer: ctx.me(),
-        };
-        if store
-            .merge(key, Versioned { value, version }, self.config.conflict)
-            .is_applied()
-        {
-            ctx.observe(Observation::Learned { key, version });
-        }
-        version
+        crate::local_write(store, ctx, key, value, self.config.conflict).0
     }
 
     /// Merges `entries`; returns how many changed the store.

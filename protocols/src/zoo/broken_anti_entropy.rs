@@ -290,10 +290,8 @@ impl<S: PeerSampler> Node for BrokenAntiEntropyNode<S> {
         key: Key,
         value: Value,
     ) -> Version {
-        let version = Version {
-            stamp: ctx.now().as_micros(),
-            writer: ctx.me(),
-        };
+        // The write goes through the node's own (possibly broken) merge.
+        let version = crate::write_version(ctx);
         self.merge(ctx, key, Versioned { value, version });
         version
     }

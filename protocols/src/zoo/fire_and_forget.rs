@@ -69,18 +69,9 @@ impl Node for FireAndForgetNode {
         key: Key,
         value: Value,
     ) -> Version {
-        let version = Version {
-            stamp: ctx.now().as_micros(),
-            writer: ctx.me(),
-        };
+        let (version, _) =
+            crate::local_write(&mut self.store, ctx, key, value, self.config.conflict);
         let entry = Versioned { value, version };
-        if self
-            .store
-            .merge(key, entry, self.config.conflict)
-            .is_applied()
-        {
-            ctx.observe(Observation::Learned { key, version });
-        }
         let me = ctx.me();
         // BUG: one send per member, no acknowledgement, no retry.
         for peer in (0..self.members).map(NodeId).filter(|p| *p != me) {
