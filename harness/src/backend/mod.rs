@@ -1,0 +1,105 @@
+//! Backends other than the emulator that run a scenario's strategies with the async node
+//! driver ([`crate::driver`]): turmoil's deterministic simulated UDP, and real processes on
+//! loopback UDP sockets.
+//!
+//! Every backend produces the emulator's [`History`](crate::history::History) shape, so the
+//! runner's `judge` turns its runs into the same `RunResult`s and the same tables. What a
+//! backend cannot carry out is reported before the run starts as [`BackendError::Unsupported`]
+//! (the command line exits 2), never silently skipped.
+
+pub mod turmoil;
+pub mod udp_cluster;
+pub mod udp_node;
+
+use crate::scenario::{Protocol, Scenario};
+use hearsay_protocols::anti_entropy::AntiEntropyNode;
+use hearsay_protocols::rumor::RumorNode;
+use hearsay_protocols::zoo::{BrokenAntiEntropyNode, Bug, FireAndForgetNode};
+use hearsay_protocols::{Node, NodeId, UniformPeers};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Why a backend did not produce a result.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The scenario asks for something this backend cannot express; found before the run.
+    #[error("unsupported under {backend}: {what}")]
+    Unsupported {
+        /// The backend.
+        backend: &'static str,
+        /// What, and why.
+        what: String,
+    },
+    /// The run itself failed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl BackendError {
+    pub(crate) fn unsupported(backend: &'static str, what: impl Into<String>) -> Self {
+        BackendError::Unsupported {
+            backend,
+            what: what.into(),
+        }
+    }
+}
+
+/// Something to do with a node type and a factory of nodes: the protocols are generic, and
+/// the drivers need the concrete node type of a strategy.
+pub trait WithNode {
+    /// What it produces.
+    type Output;
+    /// Does it with nodes made by `factory`.
+    fn with<N, F>(self, factory: F) -> Self::Output
+    where
+        N: Node + 'static,
+        N::Message: Serialize + DeserializeOwned + 'static,
+        F: Fn(NodeId) -> N + Clone + 'static;
+}
+
+/// Calls `v` with the node factory of `protocol` in `scenario` — the same construction as the
+/// emulator's runner (uniform peer sampling over the whole membership).
+pub fn with_node<V: WithNode>(
+    scenario: &Scenario,
+    protocol: &Protocol,
+    backend: &'static str,
+    v: V,
+) -> Result<V::Output, BackendError> {
+    let peers = UniformPeers::new(scenario.nodes);
+    let members = scenario.nodes;
+    #[allow(unreachable_patterns)] // protocols added later must be wired here explicitly
+    match *protocol {
+        Protocol::Rumor(c) => Ok(v.with(move |_: NodeId| RumorNode::new(c, peers))),
+        Protocol::AntiEntropy(c) => Ok(v.with(move |_: NodeId| AntiEntropyNode::new(c, peers))),
+        Protocol::Zoo(c) if c.bug == Bug::NoRetryAfterLoss => {
+            Ok(v.with(move |_: NodeId| FireAndForgetNode::new(c, members)))
+        }
+        Protocol::Zoo(c) => Ok(v.with(move |_: NodeId| BrokenAntiEntropyNode::new(c, peers))),
+        ref other => Err(BackendError::unsupported(
+            backend,
+            format!(
+                "protocol `{}` has no async driver wiring yet",
+                other.describe()
+            ),
+        )),
+    }
+}
+
+/// Checks that every strategy of `scenario` can be driven (see [`with_node`]).
+pub fn check_protocols(scenario: &Scenario, backend: &'static str) -> Result<(), BackendError> {
+    struct Nothing;
+    impl WithNode for Nothing {
+        type Output = ();
+        fn with<N, F>(self, _: F) {}
+    }
+    for s in &scenario.strategies {
+        with_node(scenario, &s.protocol, backend, Nothing).map_err(|e| match e {
+            BackendError::Unsupported { backend, what } => BackendError::Unsupported {
+                backend,
+                what: format!("strategy `{}`: {what}", s.name),
+            },
+            other => other,
+        })?;
+    }
+    Ok(())
+}
