@@ -4,11 +4,15 @@
 //! Exit codes: 0 when every check holds, 1 when a check fails, 2 for bad usage or a bad
 //! scenario file.
 
+mod backends;
 mod bench;
+mod bench_backends;
+mod cluster;
+mod node;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
-use hearsay_harness::{RunOptions, load_scenario, run_scenario_with};
+use hearsay_harness::load_scenario;
 use hearsay_protocols::SimDuration;
 use hearsay_reports::render_table;
 use std::path::PathBuf;
@@ -47,12 +51,27 @@ enum Command {
         /// Run one seed at a time on one core (results are identical either way).
         #[arg(long)]
         sequential: bool,
+        /// The engine: the emulator, or the same nodes as tokio tasks under turmoil.
+        #[arg(long, value_enum, default_value_t = backends::Backend::Emulator)]
+        backend: backends::Backend,
     },
     /// Measure the emulator's speed: delivered messages per second of wall time.
     #[command(
         after_help = "Examples:\n  hearsay bench                      # the full suite, 10^3..10^6 nodes (a few minutes)\n  hearsay bench --quick              # seconds; exits 1 below the throughput floor (for CI)\n  hearsay bench --case steady --nodes 100000 --duration 2s"
     )]
     Bench(bench::BenchArgs),
+    /// Run a scenario's nodes as separate processes on loopback UDP, in real time.
+    #[command(
+        after_help = "Examples:\n  hearsay cluster scenarios/quickstart.yaml --seed 1   # keep nodes and duration small: this is real time\n\nEvery process it starts it also stops, even when interrupted (Ctrl-C)."
+    )]
+    Cluster(cluster::ClusterArgs),
+    /// Run one node of a real cluster on a loopback UDP socket (started by `hearsay cluster`).
+    Node(node::NodeArgs),
+    /// Wall time of the same scenario on the emulator and on turmoil, at growing cluster sizes.
+    #[command(
+        after_help = "Examples:\n  hearsay bench-backends                          # quickstart at 25, 50, 100, 200 nodes\n  hearsay bench-backends --nodes 25,50 --duration 5s"
+    )]
+    BenchBackends(bench_backends::BenchBackendsArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -117,8 +136,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             seeds,
             format,
             sequential,
-        } => run(scenario, seed, seeds, format, sequential),
+            backend,
+        } => run(scenario, seed, seeds, format, sequential, backend),
         Command::Bench(args) => bench::bench(args),
+        Command::Cluster(args) => cluster::cluster(args),
+        Command::Node(args) => node::node(args),
+        Command::BenchBackends(args) => bench_backends::bench_backends(args),
     }
 }
 
@@ -128,6 +151,7 @@ fn run(
     seeds: Option<std::ops::Range<u64>>,
     format: Format,
     sequential: bool,
+    backend: backends::Backend,
 ) -> Result<ExitCode> {
     let mut scenario = load_scenario(&path).map_err(|e| UsageError(e.to_string()))?;
     if let Some(s) = seed {
@@ -136,13 +160,7 @@ fn run(
         scenario.seeds = r.collect();
     }
     let started = Instant::now();
-    let result = run_scenario_with(
-        &scenario,
-        RunOptions {
-            sequential,
-            ..RunOptions::default()
-        },
-    );
+    let result = backends::run_on(backend, &scenario, sequential)?;
     let wall = started.elapsed().as_secs_f64();
     match format {
         Format::Table => print!("{}", render_table(&result)),
