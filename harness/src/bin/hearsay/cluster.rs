@@ -45,6 +45,9 @@ pub(crate) fn cluster(args: ClusterArgs) -> Result<ExitCode> {
     udp_cluster::check_supported(&scenario).map_err(crate::backends::backend_error)?;
     let interrupted = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal ends the coordinator at once; its nodes then stop on their own when
+        // their stdin closes.
+        signal_hook::flag::register_conditional_shutdown(signal, 130, interrupted.clone())?;
         signal_hook::flag::register(signal, interrupted.clone())?;
     }
     let mut options = ClusterOptions::new(std::env::current_exe()?, &args.scenario);
