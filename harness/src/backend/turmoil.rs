@@ -35,7 +35,6 @@ use hearsay_protocols::{Node, NodeId, SimTime};
 use hearsay_reports::{RESULTS_SCHEMA_VERSION, RunResult, ScenarioResult};
 use rayon::prelude::*;
 use std::cell::RefCell;
-use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::rc::Rc;
@@ -229,8 +228,8 @@ struct TurmoilTransport {
 }
 
 impl Transport for TurmoilTransport {
-    fn recv(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
-        async move { self.socket.recv_from(buf).await.map(|(n, _)| n) }
+    async fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.socket.recv_from(buf).await.map(|(n, _)| n)
     }
     fn send(&mut self, to: NodeId, datagram: &[u8]) {
         if let Some(addr) = self.peers.get(to.index()) {

@@ -14,7 +14,7 @@
 //! waiting). Children also stop by themselves when their stdin closes, so even a coordinator
 //! killed with SIGKILL leaves no node running for long.
 
-use super::udp_node::{ControlLine, Report, fold_report};
+use super::udp_node::{ControlLine, FinalReport, Report, fold_report};
 use super::{BackendError, check_protocols};
 use crate::driver::{FinalNode, HistoryAssembler};
 use crate::emulator::{RngStreams, RunOutput};
@@ -22,7 +22,7 @@ use crate::history::NodeEventKind;
 use crate::runner::judge;
 use crate::scenario::{Scenario, StrategySpec};
 use hearsay_faults::{FaultAction, GroupId};
-use hearsay_protocols::{Key, NodeId, SimTime, Versioned};
+use hearsay_protocols::{NodeId, SimTime};
 use hearsay_reports::{RESULTS_SCHEMA_VERSION, RunResult, ScenarioResult, TrafficCounts};
 use hearsay_workloads::Op;
 use std::collections::BTreeMap;
@@ -487,9 +487,10 @@ impl<'a> Coordinator<'a> {
         self.pending.extend(self.rx.try_iter());
 
         // Fold every report into the history.
-        let mut finals: Vec<Option<(u64, Vec<(Key, Versioned)>)>> = vec![None; n as usize];
-        let mut stats: BTreeMap<(u32, u32), (TrafficCounts, u64, BTreeMap<String, u64>)> =
-            BTreeMap::new();
+        let mut finals: Vec<Option<FinalReport>> = vec![None; n as usize];
+        // The last cumulative counts of each process (node, incarnation).
+        type Counts = (TrafficCounts, u64, BTreeMap<String, u64>);
+        let mut stats: BTreeMap<(u32, u32), Counts> = BTreeMap::new();
         for (i, k, report) in std::mem::take(&mut self.pending) {
             match report {
                 Report::Stats {

@@ -25,7 +25,6 @@ use hearsay_reports::TrafficCounts;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::io::{self, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -338,19 +337,17 @@ struct UdpTransport {
 }
 
 impl Transport for UdpTransport {
-    fn recv(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
-        async move {
-            loop {
-                match self.socket.recv_from(buf).await {
-                    Ok((n, _)) => return Ok(n),
-                    // ICMP errors from a peer that is down are not ours to handle.
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
-                        ) => {}
-                    Err(e) => return Err(e),
-                }
+    async fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.socket.recv_from(buf).await {
+                Ok((n, _)) => return Ok(n),
+                // ICMP errors from a peer that is down are not ours to handle.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
+                    ) => {}
+                Err(e) => return Err(e),
             }
         }
     }
@@ -531,12 +528,15 @@ async fn read_control(
     let _ = commands.send(Command::Stop);
 }
 
+/// A node's final report: its fingerprint and entries.
+pub(crate) type FinalReport = (u64, Vec<(Key, Versioned)>);
+
 /// Folds one node's reports into a run's history record (used by the coordinator).
 pub(crate) fn fold_report(
     history: &mut HistoryAssembler,
     node: NodeId,
     report: Report,
-    finals: &mut [Option<(u64, Vec<(Key, Versioned)>)>],
+    finals: &mut [Option<FinalReport>],
 ) {
     match report {
         Report::Ready { .. } | Report::Stats { .. } => {}
