@@ -103,3 +103,33 @@ pub fn check_protocols(scenario: &Scenario, backend: &'static str) -> Result<(),
     }
     Ok(())
 }
+
+/// An order-sensitive hash of what a run recorded. The drivers have no event trace, so this
+/// stands in for the emulator's trace fingerprint: under turmoil, same seed ⇒ same value.
+pub fn history_fingerprint(h: &crate::history::History) -> u64 {
+    let mut f = crate::emulator::Fingerprint::default();
+    for l in &h.learned {
+        for w in [
+            l.at.as_nanos(),
+            u64::from(l.node.0),
+            l.key,
+            l.version.stamp,
+            u64::from(l.version.writer.0),
+            l.value,
+        ] {
+            f.add(w);
+        }
+    }
+    for w in &h.writes {
+        f.add(w.at.as_nanos());
+        f.add(w.version.map_or(u64::MAX, |v| v.stamp));
+    }
+    let t = &h.traffic;
+    for w in [t.sent, t.sent_bytes, t.delivered, t.lost, t.partitioned] {
+        f.add(w);
+    }
+    for fp in &h.fingerprints_at_end {
+        f.add(*fp);
+    }
+    f.value()
+}

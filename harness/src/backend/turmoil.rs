@@ -26,7 +26,7 @@ use super::{BackendError, WithNode, check_protocols, with_node};
 use crate::driver::{
     Clock, Command, FinalNode, HistoryAssembler, NodeSlot, Recorder, SharedSlot, Transport, drive,
 };
-use crate::emulator::{Fingerprint, RngStreams, RunOutput};
+use crate::emulator::{RngStreams, RunOutput};
 use crate::history::{LearnedRecord, NodeEventKind, ReadRecord, WriteRecord};
 use crate::runner::judge;
 use crate::scenario::{Latency, Scenario, StrategySpec};
@@ -66,9 +66,24 @@ impl Default for TurmoilOptions {
     }
 }
 
+/// The largest cluster run under turmoil. turmoil keeps one link per pair of hosts and, on
+/// every tick, scans all links for every host, so a tick costs O(hosts³): beyond a few hundred
+/// hosts a run takes hours (see `hearsay bench-backends`). The emulator has no such limit.
+pub const MAX_HOSTS: u32 = 400;
+
 /// Checks, before any run, that turmoil can carry out everything `scenario` asks for.
 pub fn check_supported(scenario: &Scenario) -> Result<(), BackendError> {
     check_protocols(scenario, BACKEND)?;
+    if scenario.nodes > MAX_HOSTS {
+        return Err(BackendError::unsupported(
+            BACKEND,
+            format!(
+                "{} nodes: turmoil runs at most {MAX_HOSTS} hosts (its cost per tick grows with \
+                 the cube of the host count); use the emulator for larger clusters",
+                scenario.nodes
+            ),
+        ));
+    }
     for (i, f) in scenario.faults.faults().iter().enumerate() {
         #[allow(unreachable_patterns)] // fault kinds added later must be mapped here explicitly
         match &f.action {
@@ -451,39 +466,9 @@ where
     let events = assembler.events;
     let history = assembler.finish(end, scenario.sample_every, &finals);
     Ok(RunOutput {
-        fingerprint: history_fingerprint(&history),
+        fingerprint: super::history_fingerprint(&history),
         events,
         history,
         trace: None,
     })
-}
-
-/// An order-sensitive hash of what a run recorded: under turmoil this stands in for the
-/// emulator's trace fingerprint (same seed ⇒ same value).
-pub fn history_fingerprint(h: &crate::history::History) -> u64 {
-    let mut f = Fingerprint::default();
-    for l in &h.learned {
-        for w in [
-            l.at.as_nanos(),
-            u64::from(l.node.0),
-            l.key,
-            l.version.stamp,
-            u64::from(l.version.writer.0),
-            l.value,
-        ] {
-            f.add(w);
-        }
-    }
-    for w in &h.writes {
-        f.add(w.at.as_nanos());
-        f.add(w.version.map_or(u64::MAX, |v| v.stamp));
-    }
-    let t = &h.traffic;
-    for w in [t.sent, t.sent_bytes, t.delivered, t.lost, t.partitioned] {
-        f.add(w);
-    }
-    for fp in &h.fingerprints_at_end {
-        f.add(*fp);
-    }
-    f.value()
 }

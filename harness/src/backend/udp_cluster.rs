@@ -534,7 +534,7 @@ impl<'a> Coordinator<'a> {
         let events = history.events;
         let history = history.finish(end, scenario.sample_every, &finals);
         Ok(RunOutput {
-            fingerprint: super::turmoil::history_fingerprint(&history),
+            fingerprint: super::history_fingerprint(&history),
             events,
             history,
             trace: None,
