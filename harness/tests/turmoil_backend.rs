@@ -126,7 +126,7 @@ fn crashed_hosts_bounce_and_catch_up_with_and_without_their_state() {
 
 #[test]
 fn the_same_seed_gives_the_same_result_under_turmoil() {
-    let scenario = Scenario::builder("turmoil-determinism", 40)
+    let scenario = Scenario::builder("turmoil-determinism", 30)
         .duration(SimDuration::from_secs(3))
         .seeds(5..7)
         .loss(0.05)

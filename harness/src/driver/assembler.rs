@@ -263,3 +263,70 @@ fn final_states(finals: &[FinalNode]) -> (Vec<FinalState>, bool) {
         .collect();
     (states, truncated)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearsay_protocols::Version;
+
+    fn t(ms: u64) -> SimTime {
+        SimTime(ms * 1_000_000)
+    }
+
+    #[test]
+    fn checkpoints_follow_fingerprints_and_liveness_and_unanswered_ops_fail() {
+        let mut a = HistoryAssembler::new(3, 2);
+        for n in 0..3 {
+            a.state(t(0), NodeId(n), 0);
+        }
+        let write = |node, at| ClientOp {
+            at,
+            node: NodeId(node),
+            op: Op::Write { key: 1, value: 9 },
+        };
+        a.issue(0, write(0, t(10)), t(10));
+        let version = Version {
+            stamp: 10_000,
+            writer: NodeId(0),
+        };
+        a.write(
+            0,
+            WriteRecord {
+                at: t(10),
+                node: NodeId(0),
+                key: 1,
+                value: 9,
+                version: Some(version),
+            },
+        );
+        a.issue(1, write(2, t(20)), t(20)); // never answered: node 2 is down
+        a.state(t(10), NodeId(0), 77);
+        a.state(t(120), NodeId(1), 77);
+        a.node_event(t(15), NodeId(2), NodeEventKind::Crash { lose_state: true });
+        let entry = Versioned { value: 9, version };
+        let finals = [
+            FinalNode {
+                alive: true,
+                fingerprint: 77,
+                entries: vec![(1, entry)],
+            },
+            FinalNode {
+                alive: true,
+                fingerprint: 77,
+                entries: vec![(1, entry)],
+            },
+            FinalNode::default(),
+        ];
+        let h = a.finish(t(200), SimDuration::from_millis(50), &finals);
+        let distinct: Vec<u32> = h.checkpoints.iter().map(|c| c.distinct_states).collect();
+        assert_eq!(distinct, vec![1, 2, 2, 1, 1]); // 0, 50, 100, 150, 200 ms
+        assert_eq!(h.checkpoints[1].live, 2);
+        assert_eq!(h.converged_since, Some(t(150)));
+        assert_eq!(h.writes.len(), 2);
+        assert_eq!(h.writes[1].version, None);
+        assert_eq!(h.holders_at_end, vec![2, 0]);
+        assert_eq!(h.final_states.len(), 1);
+        assert_eq!(h.final_states[0].nodes, 2);
+        assert_eq!(h.alive_at_end, vec![true, true, false]);
+    }
+}
