@@ -127,8 +127,9 @@ fn a_finished_run_leaves_no_process_behind() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // 0 or 1: the run completed (whether its check held on a loaded machine is not the point).
     assert!(
-        out.status.success(),
+        matches!(out.status.code(), Some(0 | 1)),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -133,3 +133,20 @@ pub fn history_fingerprint(h: &crate::history::History) -> u64 {
     }
     f.value()
 }
+
+/// A scenario's result from its runs (strategy by strategy, seed by seed), as the runner
+/// gathers them.
+pub(crate) fn scenario_result(
+    scenario: &Scenario,
+    runs: Vec<hearsay_reports::RunResult>,
+) -> hearsay_reports::ScenarioResult {
+    hearsay_reports::ScenarioResult {
+        schema_version: hearsay_reports::RESULTS_SCHEMA_VERSION,
+        scenario: scenario.name.clone(),
+        nodes: scenario.nodes,
+        strategies: scenario.strategies.iter().map(|s| s.name.clone()).collect(),
+        seeds: scenario.seeds.clone(),
+        runs,
+        expect_failure: scenario.checks.expect_failure.clone(),
+    }
+}

@@ -32,7 +32,7 @@ use crate::runner::judge;
 use crate::scenario::{Latency, Scenario, StrategySpec};
 use hearsay_faults::{FaultAction, GroupId};
 use hearsay_protocols::{Node, NodeId, SimTime};
-use hearsay_reports::{RESULTS_SCHEMA_VERSION, RunResult, ScenarioResult};
+use hearsay_reports::{RunResult, ScenarioResult};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::io;
@@ -123,15 +123,7 @@ pub fn run_scenario(
     } else {
         jobs.par_iter().map(one).collect::<Result<_, _>>()?
     };
-    Ok(ScenarioResult {
-        schema_version: RESULTS_SCHEMA_VERSION,
-        scenario: scenario.name.clone(),
-        nodes: scenario.nodes,
-        strategies: scenario.strategies.iter().map(|s| s.name.clone()).collect(),
-        seeds: scenario.seeds.clone(),
-        runs,
-        expect_failure: scenario.checks.expect_failure.clone(),
-    })
+    Ok(super::scenario_result(scenario, runs))
 }
 
 /// Runs one strategy under one seed on turmoil: the judged result and the raw output.

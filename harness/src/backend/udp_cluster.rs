@@ -23,7 +23,7 @@ use crate::runner::judge;
 use crate::scenario::{Scenario, StrategySpec};
 use hearsay_faults::{FaultAction, GroupId};
 use hearsay_protocols::{NodeId, SimTime};
-use hearsay_reports::{RESULTS_SCHEMA_VERSION, RunResult, ScenarioResult, TrafficCounts};
+use hearsay_reports::{RunResult, ScenarioResult, TrafficCounts};
 use hearsay_workloads::Op;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -113,15 +113,7 @@ pub fn run_scenario(
             runs.push(run_one(scenario, strategy, seed, options)?.0);
         }
     }
-    Ok(ScenarioResult {
-        schema_version: RESULTS_SCHEMA_VERSION,
-        scenario: scenario.name.clone(),
-        nodes: scenario.nodes,
-        strategies: scenario.strategies.iter().map(|s| s.name.clone()).collect(),
-        seeds: scenario.seeds.clone(),
-        runs,
-        expect_failure: scenario.checks.expect_failure.clone(),
-    })
+    Ok(super::scenario_result(scenario, runs))
 }
 
 /// Runs one strategy under one seed as a real cluster: the judged result and the raw output.

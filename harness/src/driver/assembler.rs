@@ -171,7 +171,9 @@ impl HistoryAssembler {
                 .sent
                 .saturating_sub(traffic.delivered + traffic.partitioned + traffic.to_crashed),
         );
-        History {
+        // `..History::default()`: fields added to the history later start empty here.
+        #[allow(clippy::needless_update)]
+        let history = History {
             nodes: self.nodes,
             end,
             writes,
@@ -188,7 +190,9 @@ impl HistoryAssembler {
             holders_at_end,
             final_states,
             final_states_truncated,
-        }
+            ..History::default()
+        };
+        history
     }
 
     /// Samples at 0, `every`, 2·`every`, … and at `end`, as the emulator does.
