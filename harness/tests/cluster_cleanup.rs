@@ -161,9 +161,13 @@ fn sigint_and_sigterm_stop_every_node() {
 fn nodes_stop_by_themselves_when_the_coordinator_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, pid_file) = start_long_run(dir.path());
+    let coordinator = child.id();
     child.kill().unwrap(); // SIGKILL: no handler, no drop guard
     child.wait().unwrap();
     assert_all_gone(&pids(&pid_file), Duration::from_secs(5));
+    // Only its peers file is left (a killed coordinator cannot remove it): tidy up.
+    let dir = std::env::temp_dir().join(format!("hearsay-cluster-{coordinator}-0"));
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
