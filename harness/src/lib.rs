@@ -25,7 +25,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod checks;
+pub mod driver;
 pub mod emulator;
 pub mod history;
 mod history_jsonl;

@@ -71,6 +71,12 @@ pub fn run_scenario_each(
     } else {
         jobs.par_iter().map(one).collect()
     };
+    scenario_result(scenario, runs)
+}
+
+/// A scenario's result from its runs (strategy by strategy, seed by seed), whichever backend
+/// produced them.
+pub fn scenario_result(scenario: &Scenario, runs: Vec<RunResult>) -> ScenarioResult {
     ScenarioResult {
         schema_version: RESULTS_SCHEMA_VERSION,
         scenario: scenario.name.clone(),

@@ -6,10 +6,14 @@
 //! Exit codes: 0 when every check holds, 1 when a check fails, 2 for bad usage or a bad
 //! scenario file.
 
+mod backends;
 mod bench;
+mod bench_backends;
 mod check;
+mod cluster;
 mod common;
 mod faults;
+mod node;
 mod replay;
 mod run;
 mod shrink;
@@ -107,6 +111,9 @@ Exit codes: 0 every check holds, 1 a check failed, 2 bad usage or a bad scenario
         /// Run one seed at a time on one core (results are identical either way).
         #[arg(long)]
         sequential: bool,
+        /// The engine: the emulator, or the same nodes as tokio tasks under turmoil.
+        #[arg(long, value_enum, default_value_t = backends::Backend::Emulator)]
+        backend: backends::Backend,
     },
     /// Run a scenario at every point of a parameter grid and report each point and the cost
     /// frontier.
@@ -307,6 +314,18 @@ Exit codes: 0 shrunk and written, 1 the written scenario did not fail again, 2 b
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Run a scenario's nodes as separate processes on loopback UDP, in real time.
+    #[command(
+        after_help = "Examples:\n  hearsay cluster scenarios/quickstart.yaml --seed 1   # keep nodes and duration small: this is real time\n\nEvery process it starts it also stops, even when interrupted (Ctrl-C)."
+    )]
+    Cluster(cluster::ClusterArgs),
+    /// Run one node of a real cluster on a loopback UDP socket (started by `hearsay cluster`).
+    Node(node::NodeArgs),
+    /// Wall time of the same scenario on the emulator and on turmoil, at growing cluster sizes.
+    #[command(
+        after_help = "Examples:\n  hearsay bench-backends                          # quickstart at 25, 50, 100, 200 nodes\n  hearsay bench-backends --nodes 25,50 --duration 5s"
+    )]
+    BenchBackends(bench_backends::BenchBackendsArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -405,6 +424,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             store,
             trace,
             sequential,
+            backend,
         } => run::run(run::RunArgs {
             path: scenario,
             seeds,
@@ -413,6 +433,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             store,
             trace,
             sequential,
+            backend,
         }),
         Command::Sweep {
             scenario,
@@ -479,6 +500,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Man { out } => man(out),
         Command::Faults { scenario, seed } => faults::faults(&scenario, seed),
+        Command::Cluster(args) => cluster::cluster(args),
+        Command::Node(args) => node::node(args),
+        Command::BenchBackends(args) => bench_backends::bench_backends(args),
     }
 }
 

@@ -18,6 +18,7 @@ pub(crate) struct RunArgs {
     pub(crate) store: StoreArgs,
     pub(crate) trace: bool,
     pub(crate) sequential: bool,
+    pub(crate) backend: crate::backends::Backend,
 }
 
 pub(crate) fn run(args: RunArgs) -> Result<ExitCode> {
@@ -25,15 +26,19 @@ pub(crate) fn run(args: RunArgs) -> Result<ExitCode> {
     common::apply_seeds(&mut scenario, &args.seeds);
     let store = StoreDir::create(&args.store, &scenario.name)?;
     let started = Instant::now();
-    let result = common::run_with_store(
-        &scenario,
-        RunOptions {
-            sequential: args.sequential,
-            record_trace: args.trace && store.is_some(),
-        },
-        store.as_ref(),
-        &scenario.name,
-    )?;
+    let result = match args.backend {
+        crate::backends::Backend::Emulator => common::run_with_store(
+            &scenario,
+            RunOptions {
+                sequential: args.sequential,
+                record_trace: args.trace && store.is_some(),
+            },
+            store.as_ref(),
+            &scenario.name,
+        )?,
+        // Other backends keep no event trace; the store gets the report and results.
+        backend => crate::backends::run_on(backend, &scenario, args.sequential)?,
+    };
     let wall = started.elapsed().as_secs_f64();
     match args.format {
         Format::Table => common::print_out(&render_table_with(
