@@ -129,6 +129,21 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// The earliest event, if it is already in the bucket being drained (no cursor movement).
+    #[inline]
+    pub fn peek_event(&self) -> Option<&E> {
+        match (self.current.last(), self.late.peek()) {
+            (Some(a), Some(Reverse(b))) => Some(if (b.time, b.seq) < (a.time, a.seq) {
+                &b.event
+            } else {
+                &a.event
+            }),
+            (Some(a), None) => Some(&a.event),
+            (None, Some(Reverse(b))) => Some(&b.event),
+            (None, None) => None,
+        }
+    }
+
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
