@@ -87,24 +87,6 @@ pub fn check_supported(scenario: &Scenario) -> Result<(), BackendError> {
             ),
         ));
     }
-    for (i, f) in scenario.faults.faults().iter().enumerate() {
-        #[allow(unreachable_patterns)] // fault kinds added later must be mapped here explicitly
-        match &f.action {
-            FaultAction::Partition(_)
-            | FaultAction::Heal
-            | FaultAction::Crash { .. }
-            | FaultAction::Restart { .. } => {}
-            other => {
-                return Err(BackendError::unsupported(
-                    BACKEND,
-                    format!(
-                        "faults[{i}] at {}: {other:?} has no turmoil equivalent",
-                        f.at
-                    ),
-                ));
-            }
-        }
-    }
     Ok(())
 }
 
