@@ -131,29 +131,22 @@ pub fn render_html(result: &ScenarioResult, plots: &[Plot]) -> String {
         "<h2>Runs</h2>\n<table><tr><th>strategy</th><th>seed</th><th>residue</th><th>msgs/node</th><th>t_last</th><th>convergence</th><th>verdict</th><th>fingerprint</th></tr>"
     );
     for r in &result.runs {
-        let failed = r.checks.iter().any(|c| c.verdict == Verdict::Fail);
+        let [
+            strategy,
+            seed,
+            residue,
+            msgs,
+            t_last,
+            convergence,
+            verdict,
+            fingerprint,
+        ] = crate::run_row::run_cells(r);
+        let class = if verdict == "FAIL" { "FAIL" } else { "" };
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td>{:.2}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td><code>0x{}</code></td></tr>",
-            esc(&r.strategy),
-            r.seed,
-            r.metrics.residue,
-            r.metrics.msgs_per_node,
-            r.metrics
-                .t_last
-                .map_or("–".to_owned(), |t| format!("{t:.3}s")),
-            r.metrics
-                .convergence
-                .map_or("never".to_owned(), |t| format!("{t:.3}s")),
-            if failed { "FAIL" } else { "" },
-            if failed {
-                "FAIL"
-            } else if r.checks.iter().any(|c| c.verdict == Verdict::Pass) {
-                "pass"
-            } else {
-                "n/a"
-            },
-            esc(&r.fingerprint)
+            "<tr><td>{}</td><td>{seed}</td><td>{residue}</td><td>{msgs}</td><td>{t_last}</td><td>{convergence}</td><td class=\"{class}\">{verdict}</td><td><code>0x{}</code></td></tr>",
+            esc(&strategy),
+            esc(&fingerprint)
         );
     }
     out.push_str("</table>\n");

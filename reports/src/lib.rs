@@ -17,6 +17,7 @@ mod markdown;
 mod model;
 pub mod plots;
 pub mod regression;
+mod run_row;
 pub mod stats;
 pub mod store;
 mod summary;

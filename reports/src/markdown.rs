@@ -187,28 +187,20 @@ pub fn render_markdown(result: &ScenarioResult, plots: &[PlotLink]) -> String {
     );
     let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|---|---|");
     for r in &result.runs {
-        let verdict = if r.checks.iter().any(|c| c.verdict == Verdict::Fail) {
-            "FAIL"
-        } else if r.checks.iter().any(|c| c.verdict == Verdict::Pass) {
-            "pass"
-        } else {
-            "n/a"
-        };
+        let [
+            strategy,
+            seed,
+            residue,
+            msgs,
+            t_last,
+            convergence,
+            verdict,
+            fingerprint,
+        ] = crate::run_row::run_cells(r);
         let _ = writeln!(
             out,
-            "| {} | {} | {:.4} | {:.2} | {} | {} | {} | `0x{}` |",
-            cell(&r.strategy),
-            r.seed,
-            r.metrics.residue,
-            r.metrics.msgs_per_node,
-            r.metrics
-                .t_last
-                .map_or("–".to_owned(), |t| format!("{t:.3}s")),
-            r.metrics
-                .convergence
-                .map_or("never".to_owned(), |t| format!("{t:.3}s")),
-            verdict,
-            r.fingerprint
+            "| {} | {seed} | {residue} | {msgs} | {t_last} | {convergence} | {verdict} | `0x{fingerprint}` |",
+            cell(&strategy)
         );
     }
     out
