@@ -343,15 +343,13 @@ fn trace_line(e: &TraceEvent) -> Line {
 fn history_lines(h: &History) -> Vec<Line> {
     let mut out = Vec::new();
     for w in &h.writes {
-        let mut json = serde_json::to_value(w).expect("records serialize");
-        json["event"] = "write".into();
-        out.push(Line {
-            at: w.at,
-            kind: "write",
-            message: None,
-            nodes: vec![w.node.0],
-            key: Some(w.key),
-            text: format!(
+        out.push(record_line(
+            w,
+            "write",
+            w.at,
+            w.node,
+            w.key,
+            format!(
                 "{} key {} = {} {}",
                 w.node,
                 w.key,
@@ -361,19 +359,16 @@ fn history_lines(h: &History) -> Vec<Line> {
                         "as version {v}"
                     ))
             ),
-            json,
-        });
+        ));
     }
     for r in &h.reads {
-        let mut json = serde_json::to_value(r).expect("records serialize");
-        json["event"] = "read".into();
-        out.push(Line {
-            at: r.at,
-            kind: "read",
-            message: None,
-            nodes: vec![r.node.0],
-            key: Some(r.key),
-            text: format!(
+        out.push(record_line(
+            r,
+            "read",
+            r.at,
+            r.node,
+            r.key,
+            format!(
                 "{} key {} → {}",
                 r.node,
                 r.key,
@@ -383,21 +378,39 @@ fn history_lines(h: &History) -> Vec<Line> {
                     (true, Some(v)) => format!("{} (version {})", v.value, v.version),
                 }
             ),
-            json,
-        });
+        ));
     }
     for l in &h.learned {
-        let mut json = serde_json::to_value(l).expect("records serialize");
-        json["event"] = "learned".into();
-        out.push(Line {
-            at: l.at,
-            kind: "learned",
-            message: None,
-            nodes: vec![l.node.0],
-            key: Some(l.key),
-            text: format!("{} holds key {} at version {}", l.node, l.key, l.version),
-            json,
-        });
+        out.push(record_line(
+            l,
+            "learned",
+            l.at,
+            l.node,
+            l.key,
+            format!("{} holds key {} at version {}", l.node, l.key, l.version),
+        ));
     }
     out
+}
+
+/// A history record as a trace line, its JSON tagged with the kind of event.
+fn record_line<T: serde::Serialize>(
+    record: &T,
+    kind: &'static str,
+    at: SimTime,
+    node: hearsay_protocols::NodeId,
+    key: u64,
+    text: String,
+) -> Line {
+    let mut json = serde_json::to_value(record).expect("records serialize");
+    json["event"] = kind.into();
+    Line {
+        at,
+        kind,
+        message: None,
+        nodes: vec![node.0],
+        key: Some(key),
+        text,
+        json,
+    }
 }
