@@ -137,6 +137,7 @@ fn emulate(
         sample_every: scenario.sample_every,
         seed,
         record_trace: options.record_trace,
+        stop_when_converged: scenario.stop_when_converged,
     };
     let ops = scenario.workload.generate(
         scenario.nodes,
@@ -328,6 +329,7 @@ pub fn judge(
         checks,
         counters: history.counters.clone(),
         ramp,
+        ended_at: history.end.as_secs_f64(),
         coverage_start: spreads.first().map_or(0.0, |s| s.written_at.as_secs_f64()),
         stable_latencies: history
             .writes

@@ -106,7 +106,6 @@ pub struct DirectMailNode<S> {
     /// Failed sends waiting to be retried.
     retry: VecDeque<((NodeId, Key, Version), u32)>,
     checking: bool,
-    peers: Vec<NodeId>,
 }
 
 impl<S: PeerSampler> DirectMailNode<S> {
@@ -119,7 +118,6 @@ impl<S: PeerSampler> DirectMailNode<S> {
             outstanding: BTreeMap::new(),
             retry: VecDeque::new(),
             checking: false,
-            peers: Vec::new(),
         }
     }
 
@@ -266,12 +264,11 @@ impl<S: PeerSampler> Node for DirectMailNode<S> {
         let entry = Versioned { value, version };
         if applied {
             let me = ctx.me();
-            let mut peers = std::mem::take(&mut self.peers);
+            let mut peers = crate::PeerList::new();
             self.sampler.all_peers(me, ctx.rng(), &mut peers);
             for &peer in &peers {
                 self.mail(ctx, peer, key, entry, 1);
             }
-            self.peers = peers;
             self.arm(ctx);
         }
         version

@@ -158,7 +158,6 @@ pub struct PushThenPullNode<S> {
     /// When this node's current round began (its last tick): ages are judged then, so a
     /// request answered mid-round sees the same phase as the round's pushes.
     round_start: SimTime,
-    peers: Vec<NodeId>,
     flow: FlowControl,
 }
 
@@ -175,7 +174,6 @@ impl<S: PeerSampler> PushThenPullNode<S> {
             cycle: Cycle::default(),
             ticking: false,
             round_start: SimTime::ZERO,
-            peers: Vec::new(),
             flow: FlowControl::new(),
         }
     }
@@ -288,7 +286,7 @@ impl<S: PeerSampler> PushThenPullNode<S> {
         let me = ctx.me();
         let switch = self.switch;
         let updates = self.select(ctx, |age| age < switch);
-        let mut peers = std::mem::take(&mut self.peers);
+        let mut peers = crate::PeerList::new();
         if !updates.is_empty() {
             self.sampler
                 .sample_distinct(me, self.config.fanout as usize, ctx.rng(), &mut peers);
@@ -304,7 +302,6 @@ impl<S: PeerSampler> PushThenPullNode<S> {
                 ctx.send(peer, PushThenPullMessage::Pull);
             }
         }
-        self.peers = peers;
     }
 }
 

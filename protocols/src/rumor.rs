@@ -195,7 +195,6 @@ pub(crate) struct RumorEngine<S> {
     hot: Vec<HotRumor>,
     ticking: bool,
     cycle: Cycle,
-    peers: Vec<NodeId>,
     flow: FlowControl,
 }
 
@@ -207,7 +206,6 @@ impl<S: PeerSampler> RumorEngine<S> {
             hot: Vec::new(),
             ticking: false,
             cycle: Cycle::default(),
-            peers: Vec::new(),
             flow: FlowControl::new(),
         }
     }
@@ -367,7 +365,7 @@ impl<S: PeerSampler> RumorEngine<S> {
 
     fn gossip<C: Context<RumorMessage>>(&mut self, store: &VersionedStore, ctx: &mut C) {
         let me = ctx.me();
-        let mut peers = std::mem::take(&mut self.peers);
+        let mut peers = crate::PeerList::new();
         self.sampler
             .sample_distinct(me, self.config.fanout as usize, ctx.rng(), &mut peers);
         if !peers.is_empty() {
@@ -395,7 +393,6 @@ impl<S: PeerSampler> RumorEngine<S> {
                 }
             }
         }
-        self.peers = peers;
     }
 
     pub fn on_start<C: Context<RumorMessage>>(&mut self, ctx: &mut C) {

@@ -198,6 +198,10 @@ pub struct RunResult {
     /// For a rate-ramp workload: each step's measures.
     #[serde(default)]
     pub ramp: Vec<RampStepResult>,
+    /// Simulated seconds at which the run ended: the scenario's duration, or earlier if
+    /// `stop_when_converged` ended it once the cluster agreed.
+    #[serde(default)]
+    pub ended_at: f64,
     /// Run time, in seconds, at which the tracked update (the one [`RunResult::coverage`]
     /// follows) was written: coverage time 0 is this moment of the run.
     #[serde(default)]

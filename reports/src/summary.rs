@@ -378,6 +378,7 @@ pub(crate) mod tests {
                 .collect(),
             counters: Default::default(),
             ramp: Vec::new(),
+            ended_at: 20.0,
             coverage_start: 0.0,
             stable_latencies: Vec::new(),
             sends_over_time: Default::default(),

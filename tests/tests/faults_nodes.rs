@@ -54,6 +54,7 @@ fn anti_entropy_run(
         sample_every: ms(50),
         seed: 9,
         record_trace: true,
+        stop_when_converged: false,
     };
     let ae = AntiEntropyConfig {
         period: ms(200),

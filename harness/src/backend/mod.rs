@@ -166,6 +166,11 @@ pub(crate) fn partition_groups(spec: &PartitionSpec, nodes: u32) -> Option<Vec<G
 /// grouping, a latency distribution other than constant or uniform, or a fault kind beyond
 /// partitions, heals, crashes and restarts.
 pub(crate) fn unsupported_shape(scenario: &Scenario) -> Option<String> {
+    if scenario.stop_when_converged {
+        return Some(
+            "`stop_when_converged`: only the emulator sees every node's state at once; run to `duration` here".into(),
+        );
+    }
     if scenario.faults.nemesis().is_some() {
         return Some(
             "a nemesis: print the schedule it draws with `hearsay faults SCENARIO --seed N` and run that as scripted faults".into(),

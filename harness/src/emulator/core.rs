@@ -1,6 +1,7 @@
 //! The event loop: pop the earliest `(time, sequence)` event, hand it to a node, schedule what
 //! the node asked for.
 
+use super::agreement::Agreement;
 use super::capacity::Admission;
 use super::context::{EmulatorContext, Outbox};
 use super::fault_state::FaultState;
@@ -31,6 +32,10 @@ pub struct EmulatorConfig {
     pub seed: u64,
     /// Keep every event in [`RunOutput::trace`] (for tests and replays; costly at scale).
     pub record_trace: bool,
+    /// End the run at the first moment when every client operation and fault has happened
+    /// and every live node holds the same state, instead of at `duration`; `history.end` says
+    /// when it ended.
+    pub stop_when_converged: bool,
 }
 
 /// What a run produced.
@@ -47,6 +52,9 @@ pub struct RunOutput {
 }
 
 mod apply;
+
+/// Events whose state is read ahead together (see [`Emulator::touch_upcoming`]).
+const TOUCH_BATCH: usize = 8;
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -104,6 +112,11 @@ pub struct Emulator<N: Node, F> {
     /// Record the history (learned records, checkpoints, final states). Off only to measure the
     /// bare event loop: the checkers then have nothing to judge.
     history_on: bool,
+    /// Live nodes per state, kept only when the run is to stop once they agree.
+    agreement: Option<Agreement>,
+    /// Client operations and faults carried out so far (held ones count when they happen).
+    ops_done: usize,
+    faults_done: usize,
 }
 
 impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
@@ -160,6 +173,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             send_bucket_end: send_bucket_len,
             send_bucket_len,
             history_on: true,
+            agreement: config.stop_when_converged.then(Agreement::default),
+            ops_done: 0,
+            faults_done: 0,
             config,
         }
     }
@@ -188,15 +204,30 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 self.call(NodeId(i), |node, ctx| node.on_start(ctx));
             }
         }
+        self.recount_agreement();
+        let mut until_touch = 0;
+        let mut stopped_converged = false;
         while let Some(t) = self.queue.peek_time() {
             if t > end {
                 break;
             }
             let (t, event) = self.queue.pop().expect("peeked");
             self.now = t;
-            self.touch_next();
+            if until_touch == 0 {
+                self.touch_upcoming();
+                until_touch = TOUCH_BATCH;
+            }
+            until_touch -= 1;
             self.handle(event);
+            if self.agreement.as_ref().is_some_and(Agreement::agreed)
+                && self.ops_done == self.ops.len()
+                && self.faults_done == self.faults.len()
+            {
+                stopped_converged = true;
+                break;
+            }
         }
+        let end = if stopped_converged { self.now } else { end };
         self.now = end;
         self.history.end = end;
         self.history.alive_at_end = self.alive.clone();
@@ -218,6 +249,19 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             fingerprint: self.fingerprint.value(),
             events: self.events,
             trace: self.trace,
+        }
+    }
+
+    /// Counts the live nodes per state afresh, if the run tracks agreement.
+    fn recount_agreement(&mut self) {
+        if let Some(agreement) = &mut self.agreement {
+            agreement.rebuild(
+                self.nodes
+                    .iter()
+                    .zip(&self.alive)
+                    .filter(|(_, a)| **a)
+                    .map(|(n, _)| n.fingerprint()),
+            );
         }
     }
 
@@ -267,6 +311,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     return;
                 }
                 self.stamp(&[4, u64::from(index)]);
+                self.ops_done += 1;
                 self.client_op(op);
             }
             Event::Sample => {
@@ -277,24 +322,30 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 
-    /// Reads the state the next event will need, so that its cache misses overlap with the work
-    /// on this one (at 10^5–10^6 nodes a delivery is dominated by the miss on its addressee).
-    /// The values read are discarded; nothing observable changes.
+    /// Reads the state that the events after the next batch will need, all at once, so that
+    /// their cache misses overlap each other and the work in between: at 10^5–10^6 nodes a
+    /// delivery is otherwise dominated by the miss on its addressee, one miss at a time. The
+    /// values read are discarded; nothing observable changes.
     #[inline(always)]
-    fn touch_next(&self) {
-        match self.queue.peek_event() {
-            Some(Event::Deliver { slot, to }) => {
-                if let Some(node) = self.nodes.get(*to as usize) {
-                    std::hint::black_box(node.fingerprint());
+    fn touch_upcoming(&self) {
+        for event in self.queue.upcoming(TOUCH_BATCH - 1, TOUCH_BATCH) {
+            match *event {
+                Event::Deliver { slot, to } => {
+                    if let Some(node) = self.nodes.get(to as usize) {
+                        std::hint::black_box(node.fingerprint());
+                    }
+                    std::hint::black_box(self.in_flight.get(slot as usize).map(Option::is_some));
+                    std::hint::black_box(self.alive.get(to as usize).copied());
                 }
-                std::hint::black_box(self.in_flight.get(*slot as usize).map(Option::is_some));
-            }
-            Some(Event::Timer { node, .. }) => {
-                if let Some(n) = self.nodes.get(*node as usize) {
-                    std::hint::black_box(n.fingerprint());
+                Event::Timer { node, .. } => {
+                    if let Some(n) = self.nodes.get(node as usize) {
+                        std::hint::black_box(n.fingerprint());
+                    }
+                    std::hint::black_box(self.rngs.get(node as usize).cloned());
+                    std::hint::black_box(self.incarnation.get(node as usize).copied());
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
 
@@ -361,6 +412,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         });
         self.record(|at| TraceEvent::Fault { at, what });
         self.apply_fault(fault.action);
+        self.faults_done += 1;
+        self.recount_agreement();
     }
 
     fn client_op(&mut self, op: ClientOp) {
@@ -407,6 +460,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     #[inline(always)]
     fn call(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut EmulatorContext<'_, N::Message>)) {
         let i = id.index();
+        let before = self.agreement.as_ref().map(|_| self.nodes[i].fingerprint());
         {
             let mut ctx = EmulatorContext {
                 now: self.fx.local_time(i, self.now),
@@ -415,6 +469,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 out: &mut self.outbox,
             };
             f(&mut self.nodes[i], &mut ctx);
+        }
+        if let (Some(agreement), Some(before)) = (&mut self.agreement, before) {
+            agreement.moved(before, self.nodes[i].fingerprint());
         }
         let mut sends = std::mem::take(&mut self.outbox.sends);
         for (to, msg) in sends.drain(..) {

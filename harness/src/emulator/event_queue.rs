@@ -144,6 +144,17 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// The events `skip` to `skip + take` places after the next one, as far as the bucket being
+    /// drained holds them (events in the side heap are left out: they are rare). They are read
+    /// ahead of time to warm the cache, never to decide anything.
+    #[inline]
+    pub fn upcoming(&self, skip: usize, take: usize) -> impl Iterator<Item = &E> {
+        let len = self.current.len();
+        let hi = len.saturating_sub(skip);
+        let lo = len.saturating_sub(skip + take);
+        self.current[lo..hi].iter().rev().map(|e| &e.event)
+    }
+
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {

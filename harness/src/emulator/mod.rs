@@ -8,6 +8,7 @@
 //! (`link_rules`, `pause`, `capacity`, `clock`, gathered in `fault_state`), absent until a fault
 //! of that kind first applies, so the hot path pays nothing for the kinds a run does not use.
 
+mod agreement;
 mod capacity;
 mod clock;
 mod context;

@@ -27,6 +27,7 @@ pub struct ScenarioBuilder {
     nemesis: Option<Nemesis>,
     checks: Checks,
     sample_every: SimDuration,
+    stop_when_converged: bool,
 }
 
 impl Scenario {
@@ -44,6 +45,7 @@ impl Scenario {
             nemesis: None,
             checks: Checks::default(),
             sample_every: SimDuration::from_millis(50),
+            stop_when_converged: false,
         }
     }
 }
@@ -128,6 +130,12 @@ impl ScenarioBuilder {
         self
     }
 
+    /// End each run once every operation and fault has happened and every live node agrees.
+    pub fn stop_when_converged(mut self, stop: bool) -> Self {
+        self.stop_when_converged = stop;
+        self
+    }
+
     /// Validates and returns the scenario.
     pub fn build(self) -> Result<Scenario, ValidationError> {
         let mut faults = FaultSchedule::new(self.faults, self.nodes)
@@ -149,6 +157,7 @@ impl ScenarioBuilder {
             faults,
             checks: self.checks,
             sample_every: self.sample_every,
+            stop_when_converged: self.stop_when_converged,
         };
         scenario.validate()?;
         Ok(scenario)

@@ -40,6 +40,9 @@ pub struct Scenario {
     /// How often the emulator samples whether the cluster has converged. Convergence times
     /// are measured to this resolution.
     pub sample_every: SimDuration,
+    /// End each run as soon as every client operation and fault has happened and every live
+    /// node holds the same state (`duration` is then the longest a run may last).
+    pub stop_when_converged: bool,
 }
 
 /// The peer sampling service every node uses.

@@ -41,6 +41,7 @@ const TOP_KEYS: &[&str] = &[
     "seeds",
     "peer_sampling",
     "sample_every",
+    "stop_when_converged",
     "network",
     "strategies",
     "workload",
@@ -181,6 +182,10 @@ pub(super) fn read(root: &Node) -> Result<Draft> {
         Some(n) => duration(n, "sample_every")?,
         None => DEFAULT_SAMPLE_EVERY,
     };
+    let stop_when_converged = match f.get("stop_when_converged") {
+        Some(n) => boolean(n, "stop_when_converged")?,
+        None => false,
+    };
     let network = match f.get("network") {
         Some(n) => network(n)?,
         None => NetworkSpec::default(),
@@ -225,6 +230,7 @@ pub(super) fn read(root: &Node) -> Result<Draft> {
             faults: FaultSchedule::none(),
             checks,
             sample_every,
+            stop_when_converged,
         },
         faults,
         origins,

@@ -149,6 +149,7 @@ fn the_full_schema_maps_onto_the_model() {
         "{BASE}\
 peer_sampling: uniform
 sample_every: 10ms
+stop_when_converged: true
 network:
   latency: {{ constant: 5ms }}
 workload:
@@ -173,6 +174,7 @@ checks:
     );
     let s = parse(&text).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.sample_every, ms(10));
+    assert!(s.stop_when_converged);
     assert_eq!(s.network.latency, Latency::Constant(ms(5)));
     let Workload::SingleRumor(w) = &s.workload else {
         panic!("expected a single rumor, got {:?}", s.workload)
@@ -280,7 +282,8 @@ fn an_unknown_top_level_key_is_named_with_the_allowed_ones() {
     assert_eq!(
         e,
         "s.yaml:11:1: unknown top-level key `colour`; expected one of `name`, `nodes`, \
-         `duration`, `seeds`, `peer_sampling`, `sample_every`, `network`, `strategies`, \
+         `duration`, `seeds`, `peer_sampling`, `sample_every`, `stop_when_converged`, \
+         `network`, `strategies`, \
          `workload`, `faults`, `checks`, `nemesis`, `conflict`"
     );
 }
@@ -1333,4 +1336,14 @@ fn every_bundled_scenario_loads() {
     for path in files {
         load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+#[test]
+fn stop_when_converged_is_off_unless_asked_and_must_be_a_boolean() {
+    assert!(!parse(BASE).unwrap().stop_when_converged);
+    let e = error(&format!("{BASE}stop_when_converged: soon\n"));
+    assert!(
+        e == "s.yaml:11:22: stop_when_converged: expected `true` or `false`, found the string `soon`",
+        "{e}"
+    );
 }

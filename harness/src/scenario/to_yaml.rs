@@ -71,6 +71,9 @@ fn render(s: &Scenario, pair: bool) -> String {
         .map_or("uniform", |(n, _)| n);
     let _ = writeln!(out, "peer_sampling: {sampler}");
     let _ = writeln!(out, "sample_every: {}", s.sample_every);
+    if s.stop_when_converged {
+        out.push_str("stop_when_converged: true\n");
+    }
     out.push_str("network:\n");
     let _ = writeln!(out, "  latency: {{ {} }}", s.network.latency.to_yaml());
     let _ = writeln!(out, "  loss: {}", s.network.loss);

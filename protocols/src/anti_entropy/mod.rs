@@ -248,7 +248,6 @@ const BUCKETS_FIXED: usize = 5;
 pub(crate) struct AntiEntropyEngine<S> {
     config: AntiEntropyConfig,
     sampler: S,
-    peers: Vec<NodeId>,
     flow: FlowControl,
     /// Built on first use: nodes of other methods carry one pointer, not a tree.
     merkle: Option<Box<merkle::TreeCache>>,
@@ -259,7 +258,6 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         AntiEntropyEngine {
             config,
             sampler,
-            peers: Vec::new(),
             flow: FlowControl::new(),
             merkle: None,
         }
@@ -293,7 +291,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             return;
         }
         let me = ctx.me();
-        let mut peers = std::mem::take(&mut self.peers);
+        let mut peers = crate::PeerList::new();
         self.sampler.sample_distinct(
             me,
             self.config.fanout.max(1) as usize,
@@ -309,7 +307,6 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             };
             self.send(ctx, peer, msg);
         }
-        self.peers = peers;
     }
 
     #[inline]

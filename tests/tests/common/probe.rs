@@ -132,6 +132,7 @@ pub fn run(
         sample_every: duration,
         seed: 7,
         record_trace: true,
+        stop_when_converged: false,
     };
     Emulator::new(
         config,
