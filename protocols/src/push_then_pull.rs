@@ -365,6 +365,12 @@ impl<S: PeerSampler> Node for PushThenPullNode<S> {
         version
     }
 
+    #[inline]
+    fn warm(&self) -> u64 {
+        let live = self.live.len() as u64;
+        self.store.fingerprint() ^ self.store.len() as u64 ^ self.config.period.0 ^ live
+    }
+
     fn store(&self) -> &VersionedStore {
         &self.store
     }

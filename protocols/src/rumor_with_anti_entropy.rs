@@ -187,6 +187,11 @@ impl<S: PeerSampler + Clone> Node for RumorWithAntiEntropyNode<S> {
             .on_client_write(&mut self.store, &mut rumor_lane(ctx), key, value)
     }
 
+    #[inline]
+    fn warm(&self) -> u64 {
+        self.store.fingerprint() ^ self.rumor.warm() ^ self.anti_entropy.warm()
+    }
+
     fn store(&self) -> &VersionedStore {
         &self.store
     }

@@ -332,14 +332,14 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             match *event {
                 Event::Deliver { slot, to } => {
                     if let Some(node) = self.nodes.get(to as usize) {
-                        std::hint::black_box(node.fingerprint());
+                        std::hint::black_box(node.warm());
                     }
                     std::hint::black_box(self.in_flight.get(slot as usize).map(Option::is_some));
                     std::hint::black_box(self.alive.get(to as usize).copied());
                 }
                 Event::Timer { node, .. } => {
                     if let Some(n) = self.nodes.get(node as usize) {
-                        std::hint::black_box(n.fingerprint());
+                        std::hint::black_box(n.warm());
                     }
                     std::hint::black_box(self.rngs.get(node as usize).cloned());
                     std::hint::black_box(self.incarnation.get(node as usize).copied());

@@ -2,17 +2,22 @@
 //!
 //! A binary heap over every pending event is the simple choice, but at 10^5–10^6 nodes its cache
 //! misses dominate the run (DESIGN.md measures 0.74 M deliveries/s at 10^6 nodes against 38 M/s
-//! for a wheel). Here events go into buckets of `2^shift` nanoseconds. When the wheel reaches a
-//! bucket it is sorted once and drained from its end; the rare event pushed into the bucket
-//! being drained (a delay shorter than the bucket) goes to a small side heap, and each pop takes
-//! the earlier of the two, so order within a bucket is exact. Events further ahead than the
-//! wheel spans wait in an overflow heap until the wheel reaches them. Ties at the same time pop
-//! in the order they were pushed (the sequence number), which makes the order total.
+//! for a wheel). Here events go into buckets of `2^shift` nanoseconds. Events further ahead than
+//! the wheel spans wait in an overflow heap until the wheel reaches them.
+//!
+//! A bucket's events are appended in push order, which is sequence order, so when the wheel
+//! reaches a bucket it only has to order them by time, ties kept in place. It does so by sorting
+//! one integer per event (time within the bucket, then position), which costs a third of
+//! sorting the events themselves by `(time, seq)`, and the events need not carry their sequence
+//! number at all. The rare event pushed into the bucket being drained (a delay shorter than the
+//! bucket) goes to a small side heap; it was pushed after everything in the bucket, so on equal
+//! times the bucket's event pops first, and order stays exact.
 
 use hearsay_protocols::SimTime;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
+/// An event in the side or overflow heap, which need the sequence number to break ties.
 struct Entry<E> {
     time: u64,
     seq: u64,
@@ -36,17 +41,31 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// An event in a wheel bucket: its position in the bucket stands for its sequence number.
+#[derive(Clone, Copy)]
+struct Timed<E> {
+    time: u64,
+    event: E,
+}
+
+/// The low bits of a sort key: the event's position in its bucket.
+const POSITION_BITS: u32 = 32;
+
 /// A priority queue of events ordered by `(time, insertion sequence)`.
 pub struct EventQueue<E> {
     shift: u32,
     mask: u64,
-    wheel: Vec<Vec<Entry<E>>>,
-    /// The bucket being drained, sorted latest first so the next event is at the end.
-    current: Vec<Entry<E>>,
-    /// Events pushed into the bucket being drained after it was sorted.
+    wheel: Vec<Vec<Timed<E>>>,
+    /// The bucket being drained, in push order.
+    current: Vec<Timed<E>>,
+    /// `current` in pop order: time within the bucket, then position, one integer each.
+    order: Vec<u64>,
+    /// How many of `order` have popped.
+    next: usize,
+    /// Events pushed into the bucket being drained after it was ordered.
     late: BinaryHeap<Reverse<Entry<E>>>,
     /// Emptied bucket allocations, reused for the next slot that fills.
-    spare: Vec<Vec<Entry<E>>>,
+    spare: Vec<Vec<Timed<E>>>,
     /// The bucket being drained (absolute index: time >> shift).
     cursor: u64,
     overflow: BinaryHeap<Reverse<Entry<E>>>,
@@ -55,15 +74,21 @@ pub struct EventQueue<E> {
     len: usize,
 }
 
-impl<E> EventQueue<E> {
-    /// A queue with buckets of `2^shift` ns and `2^wheel_bits` buckets.
+impl<E: Copy> EventQueue<E> {
+    /// A queue with buckets of `2^shift` ns (at most 2^31) and `2^wheel_bits` buckets.
     pub fn new(shift: u32, wheel_bits: u32) -> Self {
+        assert!(
+            shift <= 31,
+            "bucket offsets must fit beside a 32-bit position"
+        );
         let size = 1usize << wheel_bits;
         EventQueue {
             shift,
             mask: (size as u64) - 1,
             wheel: (0..size).map(|_| Vec::new()).collect(),
             current: Vec::new(),
+            order: Vec::new(),
+            next: 0,
             late: BinaryHeap::new(),
             spare: Vec::new(),
             cursor: 0,
@@ -94,16 +119,12 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
         let time = time.as_nanos();
-        let entry = Entry {
-            time,
-            seq: self.seq,
-            event,
-        };
+        let seq = self.seq;
         self.seq += 1;
         self.len += 1;
         let bucket = time >> self.shift;
         if bucket <= self.cursor {
-            self.late.push(Reverse(entry));
+            self.late.push(Reverse(Entry { time, seq, event }));
         } else if bucket - self.cursor <= self.mask {
             let slot = &mut self.wheel[(bucket & self.mask) as usize];
             if slot.capacity() == 0
@@ -111,36 +132,48 @@ impl<E> EventQueue<E> {
             {
                 *slot = spare;
             }
-            slot.push(entry);
+            slot.push(Timed { time, event });
             self.in_wheel += 1;
         } else {
-            self.overflow.push(Reverse(entry));
+            self.overflow.push(Reverse(Entry { time, seq, event }));
+        }
+    }
+
+    /// The next event of the ordered bucket, if any is left.
+    #[inline]
+    fn next_in_bucket(&self) -> Option<&Timed<E>> {
+        self.order
+            .get(self.next)
+            .map(|&key| &self.current[(key as u32) as usize])
+    }
+
+    /// Whether the side heap's earliest event pops before the bucket's next one. Equal times
+    /// go to the bucket: everything in it was pushed before anything in the side heap.
+    #[inline]
+    fn late_first(&self) -> Option<bool> {
+        match (self.next_in_bucket(), self.late.peek()) {
+            (Some(a), Some(Reverse(b))) => Some(b.time < a.time),
+            (Some(_), None) => Some(false),
+            (None, Some(_)) => Some(true),
+            (None, None) => None,
         }
     }
 
     /// The time of the next event, without removing it.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.fill_current();
-        let sorted = self.current.last().map(|e| (e.time, e.seq));
-        let late = self.late.peek().map(|Reverse(e)| (e.time, e.seq));
-        match (sorted, late) {
-            (Some(a), Some(b)) => Some(SimTime(a.min(b).0)),
-            (a, b) => a.or(b).map(|(t, _)| SimTime(t)),
+        match self.late_first()? {
+            true => self.late.peek().map(|Reverse(e)| SimTime(e.time)),
+            false => self.next_in_bucket().map(|e| SimTime(e.time)),
         }
     }
 
     /// The earliest event, if it is already in the bucket being drained (no cursor movement).
     #[inline]
     pub fn peek_event(&self) -> Option<&E> {
-        match (self.current.last(), self.late.peek()) {
-            (Some(a), Some(Reverse(b))) => Some(if (b.time, b.seq) < (a.time, a.seq) {
-                &b.event
-            } else {
-                &a.event
-            }),
-            (Some(a), None) => Some(&a.event),
-            (None, Some(Reverse(b))) => Some(&b.event),
-            (None, None) => None,
+        match self.late_first()? {
+            true => self.late.peek().map(|Reverse(e)| &e.event),
+            false => self.next_in_bucket().map(|e| &e.event),
         }
     }
 
@@ -149,33 +182,32 @@ impl<E> EventQueue<E> {
     /// ahead of time to warm the cache, never to decide anything.
     #[inline]
     pub fn upcoming(&self, skip: usize, take: usize) -> impl Iterator<Item = &E> {
-        let len = self.current.len();
-        let hi = len.saturating_sub(skip);
-        let lo = len.saturating_sub(skip + take);
-        self.current[lo..hi].iter().rev().map(|e| &e.event)
+        let from = (self.next + skip).min(self.order.len());
+        let to = (from + take).min(self.order.len());
+        self.order[from..to]
+            .iter()
+            .map(|&key| &self.current[(key as u32) as usize].event)
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.fill_current();
-        let take_late = match (self.current.last(), self.late.peek()) {
-            (Some(a), Some(Reverse(b))) => (b.time, b.seq) < (a.time, a.seq),
-            (None, Some(_)) => true,
-            (_, None) => false,
-        };
-        let e = if take_late {
-            self.late.pop()?.0
+        let (time, event) = if self.late_first()? {
+            let Reverse(e) = self.late.pop()?;
+            (e.time, e.event)
         } else {
-            self.current.pop()?
+            let e = *self.next_in_bucket()?;
+            self.next += 1;
+            (e.time, e.event)
         };
         self.len -= 1;
-        Some((SimTime(e.time), e.event))
+        Some((SimTime(time), event))
     }
 
     /// Advances the cursor until the current bucket holds something (or nothing is left).
     fn fill_current(&mut self) {
-        while self.current.is_empty() && self.late.is_empty() && self.len > 0 {
+        while self.next == self.order.len() && self.late.is_empty() && self.len > 0 {
             if self.in_wheel == 0 {
                 // Nothing within the wheel's span: jump straight to the overflow's earliest.
                 let Some(Reverse(first)) = self.overflow.peek() else {
@@ -189,28 +221,43 @@ impl<E> EventQueue<E> {
             // The drained bucket's allocation goes to a pool that refills empty wheel slots:
             // memory then follows the events actually pending, not every slot's high-water mark
             // (which at 10^6 nodes would be gigabytes), and the wheel stops allocating once warm.
-            let drained =
+            let mut drained =
                 std::mem::replace(&mut self.current, std::mem::take(&mut self.wheel[slot]));
             if drained.capacity() > 0 {
+                drained.clear();
                 self.spare.push(drained);
             }
             self.in_wheel -= self.current.len();
-            // Overflow events that now fall within the wheel's span move in.
+            // Overflow events that now fall within the wheel's span move in. They leave the heap
+            // in (time, seq) order and no event was pushed straight into those buckets yet (they
+            // were out of reach until now), so position order stays sequence order.
             while let Some(Reverse(first)) = self.overflow.peek() {
                 let b = first.time >> self.shift;
                 if b - self.cursor > self.mask {
                     break;
                 }
                 let Reverse(e) = self.overflow.pop().expect("peeked");
+                let timed = Timed {
+                    time: e.time,
+                    event: e.event,
+                };
                 if b == self.cursor {
-                    self.current.push(e);
+                    self.current.push(timed);
                 } else {
-                    self.wheel[(b & self.mask) as usize].push(e);
+                    self.wheel[(b & self.mask) as usize].push(timed);
                     self.in_wheel += 1;
                 }
             }
-            self.current
-                .sort_unstable_by_key(|e| Reverse((e.time, e.seq)));
+            let within = (1u64 << self.shift) - 1;
+            self.order.clear();
+            self.order.extend(
+                self.current
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| ((e.time & within) << POSITION_BITS) | i as u64),
+            );
+            self.order.sort_unstable();
+            self.next = 0;
         }
     }
 }

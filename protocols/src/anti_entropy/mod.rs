@@ -263,6 +263,12 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         }
     }
 
+    /// Reads what every call reads first (see [`Node::warm`]).
+    #[inline]
+    pub fn warm(&self) -> u64 {
+        self.config.period.0
+    }
+
     pub fn on_start<C: Context<AntiEntropyMessage>>(&mut self, ctx: &mut C) {
         let period = self.config.period;
         let first = if self.config.synchronous {
@@ -459,6 +465,11 @@ impl<S: PeerSampler> Node for AntiEntropyNode<S> {
     ) -> Version {
         self.engine
             .on_client_write(&mut self.store, ctx, key, value)
+    }
+
+    #[inline]
+    fn warm(&self) -> u64 {
+        self.store.fingerprint() ^ self.store.len() as u64 ^ self.engine.warm()
     }
 
     fn store(&self) -> &VersionedStore {
