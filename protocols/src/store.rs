@@ -30,11 +30,13 @@ impl VersionedStore {
     }
 
     /// The number of keys held.
+    #[inline]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// True if no key is held.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -47,6 +49,7 @@ impl VersionedStore {
     }
 
     /// The entry for `key`, if any.
+    #[inline]
     pub fn get(&self, key: Key) -> Option<&Versioned> {
         self.entries
             .binary_search_by_key(&key, |(k, _)| *k)
@@ -55,22 +58,26 @@ impl VersionedStore {
     }
 
     /// All entries in key order.
+    #[inline]
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (Key, &Versioned)> + '_ {
         self.entries.iter().map(|(k, v)| (*k, v))
     }
 
     /// All entries as a slice, in key order.
+    #[inline]
     pub fn entries(&self) -> &[(Key, Versioned)] {
         &self.entries
     }
 
     /// Merges one incoming entry under `rule`.
+    #[inline]
     pub fn merge(&mut self, key: Key, incoming: Versioned, rule: ConflictRule) -> MergeOutcome {
         self.merge_with(key, incoming, |a, b| rule.prefers(a, b))
     }
 
     /// Merges one incoming entry, replacing the held one when `prefers(incoming, held)`.
     /// (For protocols whose rule is not a [`ConflictRule`] — including broken ones.)
+    #[inline]
     pub fn merge_with(
         &mut self,
         key: Key,
@@ -102,6 +109,7 @@ impl VersionedStore {
     }
 
     /// Whether this store would change by merging `incoming` for `key` under `rule`.
+    #[inline]
     pub fn would_apply(&self, key: Key, incoming: &Versioned, rule: ConflictRule) -> bool {
         match self.get(key) {
             None => true,

@@ -56,6 +56,7 @@ impl SimTime {
     }
 
     /// Time from a duration after the start of the run.
+    #[inline]
     pub fn from_duration(d: SimDuration) -> SimTime {
         SimTime(d.0)
     }

@@ -2,7 +2,7 @@
 //! that supersedes it — and, for a rate ramp, the rate at which it takes off (saturation).
 
 use super::index::{HistoryIndex, covers};
-use hearsay_protocols::{ConflictRule, SimTime, Version};
+use hearsay_protocols::{ConflictRule, NodeId, SimTime, Version};
 use hearsay_reports::{LatencyPercentiles, RampStepResult};
 use hearsay_workloads::RampStep;
 
@@ -11,28 +11,31 @@ use hearsay_workloads::RampStep;
 pub fn stable_latencies(index: &HistoryIndex<'_>, rule: ConflictRule) -> Vec<Option<f64>> {
     let history = index.history;
     // Learned records grouped by (key, node), each group in time order: a node's versions of a
-    // key only move forward, so the first record covering a write is found by bisection.
-    let mut order: Vec<u32> = (0..history.learned.len() as u32).collect();
-    order.sort_by_key(|&i| {
-        let l = &history.learned[i as usize];
-        (l.key, l.node, l.at, i)
-    });
+    // key only move forward, so the first record covering a write is found by bisection. The
+    // sort keys are copied out so that sorting a million records reads them in order rather
+    // than chasing an index per comparison.
+    let mut order: Vec<(u64, u32, SimTime, u32)> = history
+        .learned
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.key, l.node.0, l.at, i as u32))
+        .collect();
+    order.sort_unstable();
     let live_count = index.live.len();
     history
         .writes
         .iter()
         .map(|w| {
             let version = w.version?;
-            let start = order.partition_point(|&i| history.learned[i as usize].key < w.key);
-            let end = order.partition_point(|&i| history.learned[i as usize].key <= w.key);
+            let start = order.partition_point(|r| r.0 < w.key);
+            let end = order.partition_point(|r| r.0 <= w.key);
             let group = &order[start..end];
             let mut covered = 0usize;
             let mut latest = w.at;
             let mut g = 0;
             while g < group.len() {
-                let node = history.learned[group[g] as usize].node;
-                let run_end =
-                    g + group[g..].partition_point(|&i| history.learned[i as usize].node == node);
+                let node = NodeId(group[g].1);
+                let run_end = g + group[g..].partition_point(|r| r.1 == node.0);
                 if history
                     .alive_at_end
                     .get(node.index())
@@ -43,17 +46,15 @@ pub fn stable_latencies(index: &HistoryIndex<'_>, rule: ConflictRule) -> Vec<Opt
                     let last_wipe = index.wipes.get(&node).and_then(|w| w.last()).copied();
                     let run = &group[g..run_end];
                     let run = match last_wipe {
-                        Some(t) => {
-                            &run[run.partition_point(|&i| history.learned[i as usize].at < t)..]
-                        }
+                        Some(t) => &run[run.partition_point(|r| r.2 < t)..],
                         None => run,
                     };
-                    let first = run.partition_point(|&i| {
-                        !covers_at(history.learned[i as usize].version, version, rule)
+                    let first = run.partition_point(|r| {
+                        !covers_at(history.learned[r.3 as usize].version, version, rule)
                     });
-                    if let Some(&i) = run.get(first) {
+                    if let Some(r) = run.get(first) {
                         covered += 1;
-                        latest = latest.max(history.learned[i as usize].at);
+                        latest = latest.max(r.2);
                     }
                 }
                 g = run_end;

@@ -309,6 +309,45 @@ mod tests {
         }
     }
 
+    /// Crowded buckets, overflow and late pushes together: still exactly the reference order,
+    /// ties included (times are drawn from few values on purpose).
+    #[test]
+    fn crowded_buckets_pop_in_the_same_order_as_a_reference_heap() {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        let mut q = EventQueue::new(12, 4); // 4 µs buckets, 16 of them
+        let mut reference = BinaryHeap::new();
+        let mut now = 0u64;
+        let (mut popped, mut expected) = (Vec::new(), Vec::new());
+        for step in 0..60_000u64 {
+            if rng.next_u64() % 5 < 3 || reference.is_empty() {
+                let delta = match rng.next_u64() % 3 {
+                    0 => (rng.next_u64() % 64) * 64,
+                    1 => rng.next_u64() % 50_000,
+                    _ => rng.next_u64() % 200_000,
+                };
+                q.push(SimTime(now + delta), step);
+                reference.push(Reverse((now + delta, step)));
+            } else {
+                let (t, e) = q.pop().unwrap();
+                let Reverse((rt, re)) = reference.pop().unwrap();
+                now = t.as_nanos();
+                popped.push((t.as_nanos(), e));
+                expected.push((rt, re));
+            }
+        }
+        while let Some((t, e)) = q.pop() {
+            popped.push((t.as_nanos(), e));
+        }
+        while let Some(Reverse((t, e))) = reference.pop() {
+            expected.push((t, e));
+        }
+        assert_eq!(popped.len(), expected.len());
+        assert!(popped == expected, "first difference at {:?}", {
+            let i = popped.iter().zip(&expected).position(|(a, b)| a != b);
+            i.map(|i| (i, popped[i], expected[i]))
+        });
+    }
+
     #[test]
     fn equal_times_pop_in_push_order() {
         let mut q = EventQueue::with_default_shape();
