@@ -365,6 +365,11 @@ impl<S: PeerSampler> Node for PushThenPullNode<S> {
         version
     }
 
+    fn preload(&mut self, initial: &VersionedStore) {
+        // Preloaded entries are not young updates: none is pushed or pulled as live.
+        self.store.preload(initial, self.config.conflict);
+    }
+
     fn store(&self) -> &VersionedStore {
         &self.store
     }

@@ -187,6 +187,12 @@ impl<S: PeerSampler + Clone> Node for RumorWithAntiEntropyNode<S> {
             .on_client_write(&mut self.store, &mut rumor_lane(ctx), key, value)
     }
 
+    fn preload(&mut self, initial: &VersionedStore) {
+        // One replica under both layers; anti-entropy's rule is the strategy's (as the
+        // scenario model reports it). Nothing becomes a hot rumor.
+        self.store.preload(initial, self.anti_entropy.conflict());
+    }
+
     fn store(&self) -> &VersionedStore {
         &self.store
     }

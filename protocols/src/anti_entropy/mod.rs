@@ -263,6 +263,11 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         }
     }
 
+    /// The rule concurrent versions are resolved by.
+    pub fn conflict(&self) -> ConflictRule {
+        self.config.conflict
+    }
+
     pub fn on_start<C: Context<AntiEntropyMessage>>(&mut self, ctx: &mut C) {
         let period = self.config.period;
         let first = if self.config.synchronous {
@@ -459,6 +464,11 @@ impl<S: PeerSampler> Node for AntiEntropyNode<S> {
     ) -> Version {
         self.engine
             .on_client_write(&mut self.store, ctx, key, value)
+    }
+
+    fn preload(&mut self, initial: &VersionedStore) {
+        // The Merkle tree cache is keyed on the store's fingerprint and size, so it rebuilds.
+        self.store.preload(initial, self.engine.conflict());
     }
 
     fn store(&self) -> &VersionedStore {
