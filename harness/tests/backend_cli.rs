@@ -67,7 +67,8 @@ fn what_a_backend_cannot_run_is_a_usage_error_before_the_run() {
         .code(2)
         .stderr(predicate::str::contains(
             "unsupported under cluster: 1000 nodes",
-        ));    let dir = tempfile::tempdir().unwrap();
+        ));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("early.yaml");
     std::fs::write(&path, format!("{SMALL}stop_when_converged: true\n")).unwrap();
     hearsay()
@@ -76,4 +77,16 @@ fn what_a_backend_cannot_run_is_a_usage_error_before_the_run() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("`stop_when_converged`"));
+    let path = dir.path().join("preloaded.yaml");
+    std::fs::write(&path, format!("{SMALL}preload: {{ keys: 100 }}\n")).unwrap();
+    for backend in [&["run", "--backend", "turmoil"][..], &["cluster"][..]] {
+        hearsay()
+            .args(backend)
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "`preload`: only the emulator starts its nodes with a replica",
+            ));
+    }
 }
