@@ -130,6 +130,10 @@ pub struct History {
     pub nodes: u32,
     /// When the run ended.
     pub end: SimTime,
+    /// What every node present at the start held before time 0 (the scenario's `preload`), in
+    /// key order: not writes and never learned, but written as far as the checkers go.
+    #[serde(default)]
+    pub preloaded: Vec<(Key, Versioned)>,
     /// Client writes in the order issued.
     pub writes: Vec<WriteRecord>,
     /// Client reads in the order issued.

@@ -3,7 +3,8 @@
 //!
 //! Client operations appear Jepsen-style as an `invoke` line followed by its `ok` or `fail`
 //! line; observations, node events and checkpoints follow in time order; a `meta` line opens the
-//! file and per-node `node-end` lines close it.
+//! file (followed, for a preloaded run, by one `preloaded` line with the initial replica) and
+//! per-node `node-end` lines close it.
 
 use crate::history::{
     AppliedFault, Checkpoint, FinalState, History, LearnedRecord, NodeEvent, ReadRecord,
@@ -28,6 +29,10 @@ enum Line {
         final_states_truncated: bool,
         #[serde(default)]
         sends_over_time: SendSeries,
+    },
+    /// The replica every node started with: one line, since it is one fact.
+    Preloaded {
+        entries: Vec<(Key, Versioned)>,
     },
     Invoke {
         at: SimTime,
@@ -110,6 +115,11 @@ impl History {
             final_states_truncated: self.final_states_truncated,
             sends_over_time: self.sends_over_time.clone(),
         })?;
+        if !self.preloaded.is_empty() {
+            emit(&Line::Preloaded {
+                entries: self.preloaded.clone(),
+            })?;
+        }
         // Operations in time order, writes before reads at equal times (a stable merge).
         let (mut w, mut r) = (0, 0);
         while w < self.writes.len() || r < self.reads.len() {
@@ -229,6 +239,7 @@ impl History {
                     h.final_states_truncated = final_states_truncated;
                     h.sends_over_time = sends_over_time;
                 }
+                Line::Preloaded { entries } => h.preloaded = entries,
                 Line::Invoke { at, node, op } => {
                     if pending.is_some() {
                         return Err(malformed(

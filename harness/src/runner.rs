@@ -18,7 +18,7 @@ use hearsay_protocols::push_then_pull::PushThenPullNode;
 use hearsay_protocols::rumor::RumorNode;
 use hearsay_protocols::rumor_with_anti_entropy::RumorWithAntiEntropyNode;
 use hearsay_protocols::zoo::{BrokenAntiEntropyNode, Bug, FireAndForgetNode};
-use hearsay_protocols::{NodeId, UniformPeers};
+use hearsay_protocols::{Node, NodeId, UniformPeers, VersionedStore};
 use hearsay_reports::{
     CheckOutcome, FaultWindowRecord, RESULTS_SCHEMA_VERSION, RunResult, ScenarioResult, Verdict,
 };
@@ -146,65 +146,88 @@ fn emulate(
     let peers = UniformPeers::new(scenario.nodes);
     let schedule = run_faults(scenario, seed);
     let faults = schedule.faults();
+    // Built once and copied into every node: one allocation of the exact size per node.
+    let initial = scenario.preload.map(|p| p.store()).unwrap_or_default();
     // Every strategy is told the scenario's MTU.
     match strategy.protocol.with_mtu(scenario.network.mtu) {
-        Protocol::Rumor(c) => {
-            Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops)
-                .with_history(history)
-                .run()
-        }
-        Protocol::AntiEntropy(c) => Emulator::new(
-            config,
-            |_: NodeId| AntiEntropyNode::new(c, peers),
-            faults,
-            ops,
-        )
-        .with_history(history)
-        .run(),
-        Protocol::DirectMail(c) => Emulator::new(
-            config,
-            |_: NodeId| DirectMailNode::new(c, peers),
-            faults,
-            ops,
-        )
-        .with_history(history)
-        .run(),
-        Protocol::PushThenPull(c) => Emulator::new(
-            config,
-            |_: NodeId| PushThenPullNode::new(c, peers),
-            faults,
-            ops,
-        )
-        .with_history(history)
-        .run(),
-        Protocol::RumorWithAntiEntropy(c) => Emulator::new(
-            config,
-            |_: NodeId| RumorWithAntiEntropyNode::new(c, peers),
-            faults,
-            ops,
-        )
-        .with_history(history)
-        .run(),
-        Protocol::Zoo(c) if c.bug == Bug::NoRetryAfterLoss => {
-            let members = scenario.nodes;
+        Protocol::Rumor(c) => play(
+            Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops),
+            &initial,
+            history,
+        ),
+        Protocol::AntiEntropy(c) => play(
             Emulator::new(
                 config,
-                |_: NodeId| FireAndForgetNode::new(c, members),
+                |_: NodeId| AntiEntropyNode::new(c, peers),
                 faults,
                 ops,
+            ),
+            &initial,
+            history,
+        ),
+        Protocol::DirectMail(c) => play(
+            Emulator::new(
+                config,
+                |_: NodeId| DirectMailNode::new(c, peers),
+                faults,
+                ops,
+            ),
+            &initial,
+            history,
+        ),
+        Protocol::PushThenPull(c) => play(
+            Emulator::new(
+                config,
+                |_: NodeId| PushThenPullNode::new(c, peers),
+                faults,
+                ops,
+            ),
+            &initial,
+            history,
+        ),
+        Protocol::RumorWithAntiEntropy(c) => play(
+            Emulator::new(
+                config,
+                |_: NodeId| RumorWithAntiEntropyNode::new(c, peers),
+                faults,
+                ops,
+            ),
+            &initial,
+            history,
+        ),
+        Protocol::Zoo(c) if c.bug == Bug::NoRetryAfterLoss => {
+            let members = scenario.nodes;
+            play(
+                Emulator::new(
+                    config,
+                    |_: NodeId| FireAndForgetNode::new(c, members),
+                    faults,
+                    ops,
+                ),
+                &initial,
+                history,
             )
-            .with_history(history)
-            .run()
         }
-        Protocol::Zoo(c) => Emulator::new(
-            config,
-            |_: NodeId| BrokenAntiEntropyNode::new(c, peers),
-            faults,
-            ops,
-        )
-        .with_history(history)
-        .run(),
+        Protocol::Zoo(c) => play(
+            Emulator::new(
+                config,
+                |_: NodeId| BrokenAntiEntropyNode::new(c, peers),
+                faults,
+                ops,
+            ),
+            &initial,
+            history,
+        ),
     }
+}
+
+/// Preloads a built emulator (when `initial` holds anything) and plays its run.
+fn play<N: Node, F: FnMut(NodeId) -> N>(
+    emulator: Emulator<N, F>,
+    initial: &VersionedStore,
+    history: bool,
+) -> RunOutput {
+    emulator.preload(initial).with_history(history).run()
 }
 
 /// Computes the measures of a run and the verdict of every check the scenario asks for.

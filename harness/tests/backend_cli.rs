@@ -77,4 +77,16 @@ fn what_a_backend_cannot_run_is_a_usage_error_before_the_run() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("`stop_when_converged`"));
+    let path = dir.path().join("preloaded.yaml");
+    std::fs::write(&path, format!("{SMALL}preload: {{ keys: 100 }}\n")).unwrap();
+    for backend in [&["run", "--backend", "turmoil"][..], &["cluster"][..]] {
+        hearsay()
+            .args(backend)
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "`preload`: only the emulator starts its nodes with a replica",
+            ));
+    }
 }

@@ -274,6 +274,11 @@ impl<S: PeerSampler> Node for DirectMailNode<S> {
         version
     }
 
+    fn preload(&mut self, initial: &VersionedStore) {
+        // Already everywhere: nothing to mail, nothing outstanding.
+        self.store.preload(initial, self.config.conflict);
+    }
+
     fn store(&self) -> &VersionedStore {
         &self.store
     }

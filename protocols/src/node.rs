@@ -99,6 +99,18 @@ pub trait Node {
         value: Value,
     ) -> Version;
 
+    /// The replica's contents before the run starts, as if loaded from disk: `initial`
+    /// becomes (or, if the node already holds something, is merged into) the node's store.
+    /// This is not an update: nothing is observed, sent or scheduled, and a driver calls it
+    /// before [`Node::on_start`], with no [`Context`] — there is no time yet.
+    ///
+    /// The default does nothing, which suits only a node that keeps no replica; every
+    /// strategy in this crate overrides it (and the emulator refuses a node whose store does
+    /// not hold the preloaded keys afterwards).
+    fn preload(&mut self, initial: &VersionedStore) {
+        let _ = initial;
+    }
+
     /// A client reads `key` at this node.
     fn on_client_read(&self, key: Key) -> Option<Versioned> {
         self.store().get(key).copied()
@@ -122,5 +134,79 @@ pub trait Node {
     #[inline]
     fn warm(&self) -> u64 {
         self.store().fingerprint() ^ self.store().len() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anti_entropy::{AntiEntropyConfig, AntiEntropyNode};
+    use crate::direct_mail::DirectMailNode;
+    use crate::push_then_pull::PushThenPullNode;
+    use crate::rumor::RumorNode;
+    use crate::rumor_with_anti_entropy::RumorWithAntiEntropyNode;
+    use crate::testkit::Sim;
+    use crate::zoo::{BrokenAntiEntropyNode, Bug, FireAndForgetNode, ZooConfig};
+    use crate::{UniformPeers, Version};
+
+    const N: u32 = 12;
+
+    fn initial() -> VersionedStore {
+        let version = Version {
+            stamp: 0,
+            writer: NodeId(u32::MAX),
+        };
+        VersionedStore::from_sorted(
+            (0..300)
+                .map(|k| (k, Versioned { value: k, version }))
+                .collect(),
+        )
+        .expect("sorted")
+    }
+
+    /// Runs a fresh cluster for a while with no client, every node preloaded if `preload`, and
+    /// returns the messages sent; every node must end holding exactly what it started with and
+    /// have learned nothing.
+    fn quiet_run<N: Node>(preload: bool, make: impl FnMut(NodeId) -> N) -> u64 {
+        let initial = if preload {
+            initial()
+        } else {
+            VersionedStore::new()
+        };
+        let mut s = Sim::new(N, 1, make);
+        for node in &mut s.nodes {
+            node.preload(&initial);
+        }
+        s.run_for(SimDuration::from_secs(3));
+        assert!(s.learned.is_empty(), "a preload is not an update");
+        for node in &s.nodes {
+            assert_eq!(node.store(), &initial);
+        }
+        s.sent
+    }
+
+    /// The messages a quiet cluster sends with and without a preload.
+    fn sent_both_ways<N: Node>(make: impl FnMut(NodeId) -> N + Clone) -> (u64, u64) {
+        (quiet_run(false, make.clone()), quiet_run(true, make))
+    }
+
+    #[test]
+    fn every_strategy_takes_a_preload_as_state_and_spreads_none_of_it() {
+        let peers = UniformPeers::new(N);
+        // What spreads only what is new sends exactly what it sends without a preload.
+        let (without, with) = sent_both_ways(|_| RumorNode::new(Default::default(), peers));
+        assert_eq!((without, with), (0, 0));
+        let (without, with) = sent_both_ways(|_| DirectMailNode::new(Default::default(), peers));
+        assert_eq!((without, with), (0, 0));
+        let (without, with) = sent_both_ways(|_| PushThenPullNode::new(Default::default(), peers));
+        assert_eq!(without, with, "pull requests only");
+        let zoo = ZooConfig::new(Bug::NoRetryAfterLoss);
+        let (without, with) = sent_both_ways(|_| FireAndForgetNode::new(zoo, N));
+        assert_eq!((without, with), (0, 0));
+        // Anti-entropy reconciles every period, and finds nothing to change.
+        sent_both_ways(|_| AntiEntropyNode::new(AntiEntropyConfig::default(), peers));
+        sent_both_ways(|_| RumorWithAntiEntropyNode::new(Default::default(), peers));
+        let zoo = ZooConfig::new(Bug::LosesAckedWritesOnRestart);
+        sent_both_ways(|_| BrokenAntiEntropyNode::new(zoo, peers));
     }
 }

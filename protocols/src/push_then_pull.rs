@@ -371,6 +371,11 @@ impl<S: PeerSampler> Node for PushThenPullNode<S> {
         self.store.fingerprint() ^ self.store.len() as u64 ^ self.config.period.0 ^ live
     }
 
+    fn preload(&mut self, initial: &VersionedStore) {
+        // Preloaded entries are not young updates: none is pushed or pulled as live.
+        self.store.preload(initial, self.config.conflict);
+    }
+
     fn store(&self) -> &VersionedStore {
         &self.store
     }

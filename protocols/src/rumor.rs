@@ -220,6 +220,11 @@ impl<S: PeerSampler> RumorEngine<S> {
         self.hot.len()
     }
 
+    /// The rule concurrent versions are resolved by.
+    pub fn conflict(&self) -> crate::ConflictRule {
+        self.config.conflict
+    }
+
     /// Starts (or restarts) spreading `key`.
     pub fn make_hot(&mut self, key: Key, round: u64) {
         match self.hot.iter_mut().find(|h| h.key == key) {
@@ -563,6 +568,11 @@ impl<S: PeerSampler> Node for RumorNode<S> {
     #[inline]
     fn warm(&self) -> u64 {
         self.store.fingerprint() ^ self.store.len() as u64 ^ self.engine.warm()
+    }
+
+    fn preload(&mut self, initial: &VersionedStore) {
+        // Preloaded entries are old news, not rumors: none of them becomes hot.
+        self.store.preload(initial, self.engine.conflict());
     }
 
     fn store(&self) -> &VersionedStore {

@@ -192,6 +192,12 @@ impl<S: PeerSampler + Clone> Node for RumorWithAntiEntropyNode<S> {
         self.store.fingerprint() ^ self.rumor.warm() ^ self.anti_entropy.warm()
     }
 
+    fn preload(&mut self, initial: &VersionedStore) {
+        // One replica under both layers; anti-entropy's rule is the strategy's (as the
+        // scenario model reports it). Nothing becomes a hot rumor.
+        self.store.preload(initial, self.anti_entropy.conflict());
+    }
+
     fn store(&self) -> &VersionedStore {
         &self.store
     }

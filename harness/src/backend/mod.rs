@@ -171,6 +171,11 @@ pub(crate) fn unsupported_shape(scenario: &Scenario) -> Option<String> {
             "`stop_when_converged`: only the emulator sees every node's state at once; run to `duration` here".into(),
         );
     }
+    if scenario.preload.is_some() {
+        return Some(
+            "`preload`: only the emulator starts its nodes with a replica; write the keys in the workload instead".into(),
+        );
+    }
     if scenario.faults.nemesis().is_some() {
         return Some(
             "a nemesis: print the schedule it draws with `hearsay faults SCENARIO --seed N` and run that as scripted faults".into(),

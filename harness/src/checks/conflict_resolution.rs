@@ -1,5 +1,7 @@
 //! The conflict-resolution check: the value each live node ends with for a key is the one the
-//! conflict rule selects from the durable writes to that key.
+//! conflict rule selects from the durable writes to that key — and, for a preloaded key, its
+//! preloaded version, a write from before time 0 that every node started with (counted
+//! durable: only a run that wiped every node's disk could lose it).
 
 use super::index::{HistoryIndex, some_nodes};
 use hearsay_protocols::{ConflictRule, Key, NodeId, Version};
@@ -18,6 +20,13 @@ pub fn check_conflict_resolution(index: &HistoryIndex<'_>, rule: ConflictRule) -
         entry.2 += 1;
         if rule.prefers(version, entry.0) {
             (entry.0, entry.1) = (version, w.value);
+        }
+    }
+    for (key, entry) in winners.iter_mut() {
+        if let Some(pre) = index.preloaded(*key)
+            && rule.prefers(pre.version, entry.0)
+        {
+            (entry.0, entry.1) = (pre.version, pre.value);
         }
     }
     let mut wrong_keys = 0usize;

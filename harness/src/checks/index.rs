@@ -2,7 +2,7 @@
 //! when, which writes are durable, and what each live node holds at the end.
 
 use crate::history::{History, LearnedRecord, NodeEventKind, WriteRecord};
-use hearsay_protocols::{ConflictRule, Key, NodeId, SimTime, Version};
+use hearsay_protocols::{ConflictRule, Key, NodeId, SimTime, Version, Versioned};
 use std::collections::BTreeMap;
 
 /// Whether a node holding `held` has (or has superseded) `wanted` under `rule`.
@@ -58,6 +58,15 @@ impl<'h> HistoryIndex<'h> {
             wipes,
             live,
         }
+    }
+
+    /// The entry every node started with for `key`, if the run was preloaded with it.
+    pub fn preloaded(&self, key: Key) -> Option<&'h Versioned> {
+        let preloaded = &self.history.preloaded;
+        preloaded
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()
+            .map(|i| &preloaded[i].1)
     }
 
     /// True if `node` lost its state at some time after `t`.

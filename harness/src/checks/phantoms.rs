@@ -1,4 +1,5 @@
-//! The no-phantoms check: no node ever holds a value that no client wrote under that version.
+//! The no-phantoms check: no node ever holds a value that no client wrote under that version
+//! (a preloaded entry counts as written: every node started with it).
 
 use super::index::HistoryIndex;
 use hearsay_protocols::{Key, Value, Version};
@@ -7,11 +8,17 @@ use std::collections::BTreeMap;
 
 /// Judges every value any node learned and every value held at the end.
 pub fn check_no_phantoms(index: &HistoryIndex<'_>) -> CheckOutcome {
-    let written: BTreeMap<(Key, Version), Value> = index
-        .history
-        .writes
+    let history = index.history;
+    let written: BTreeMap<(Key, Version), Value> = history
+        .preloaded
         .iter()
-        .filter_map(|w| w.version.map(|v| ((w.key, v), w.value)))
+        .map(|(key, v)| ((*key, v.version), v.value))
+        .chain(
+            history
+                .writes
+                .iter()
+                .filter_map(|w| w.version.map(|v| ((w.key, v), w.value))),
+        )
         .collect();
     let mut phantoms = 0usize;
     let mut first = None;
@@ -45,8 +52,13 @@ pub fn check_no_phantoms(index: &HistoryIndex<'_>) -> CheckOutcome {
         None => (
             Verdict::Pass,
             format!(
-                "all {} learned values were written by clients",
-                index.history.learned.len()
+                "all {} learned values were written by clients{}",
+                index.history.learned.len(),
+                if history.preloaded.is_empty() {
+                    ""
+                } else {
+                    " or preloaded"
+                }
             ),
         ),
         Some(first) => (

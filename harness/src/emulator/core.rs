@@ -52,6 +52,7 @@ pub struct RunOutput {
 }
 
 mod apply;
+mod preload;
 
 /// Events whose state is read ahead together (see [`Emulator::touch_upcoming`]).
 const TOUCH_BATCH: usize = 8;

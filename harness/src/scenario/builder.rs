@@ -1,8 +1,8 @@
 //! Building a scenario in Rust, without YAML: for users' own tests and for our examples.
 
 use super::model::{
-    Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
-    StrategySpec, ValidationError,
+    Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling, Preload, Protocol, ResidueCheck,
+    Scenario, StrategySpec, ValidationError,
 };
 use hearsay_faults::{FaultAction, FaultSchedule, Nemesis, TimedFault};
 use hearsay_protocols::{SimDuration, SimTime};
@@ -23,6 +23,7 @@ pub struct ScenarioBuilder {
     network: NetworkSpec,
     strategies: Vec<StrategySpec>,
     workload: Workload,
+    preload: Option<Preload>,
     faults: Vec<TimedFault>,
     nemesis: Option<Nemesis>,
     checks: Checks,
@@ -41,6 +42,7 @@ impl Scenario {
             network: NetworkSpec::default(),
             strategies: Vec::new(),
             workload: Workload::SingleRumor(SingleRumor::default()),
+            preload: None,
             faults: Vec::new(),
             nemesis: None,
             checks: Checks::default(),
@@ -87,6 +89,12 @@ impl ScenarioBuilder {
     /// What clients do.
     pub fn workload(mut self, workload: Workload) -> Self {
         self.workload = workload;
+        self
+    }
+    /// Every node present at the start holds keys `0..keys` before time 0 (see [`Preload`]);
+    /// the workload's writes must then start after 0s.
+    pub fn preload(mut self, keys: u64) -> Self {
+        self.preload = Some(Preload { keys });
         self
     }
     /// Adds a fault at `at`.
@@ -154,6 +162,7 @@ impl ScenarioBuilder {
             network: self.network,
             strategies: self.strategies,
             workload: self.workload,
+            preload: self.preload,
             faults,
             checks: self.checks,
             sample_every: self.sample_every,

@@ -24,8 +24,9 @@ mod tests;
 
 pub use builder::ScenarioBuilder;
 pub use model::{
-    BoundsCheck, CHECK_NAMES, Checks, ConvergenceCheck, Latency, NetworkSpec, PeerSampling,
-    Protocol, ResidueCheck, Scenario, ScopedCheck, StrategySpec, ValidationError,
+    BoundsCheck, CHECK_NAMES, Checks, ConvergenceCheck, Latency, MAX_PRELOAD_ENTRIES,
+    MAX_PRELOAD_KEYS, NetworkSpec, PRELOAD_VERSION, PeerSampling, Preload, Protocol, ResidueCheck,
+    Scenario, ScopedCheck, StrategySpec, ValidationError,
 };
 pub use to_yaml::{pair_faults, to_yaml};
 pub use yaml::{LoadError, load_scenario, parse_scenario};

@@ -11,6 +11,7 @@ use hearsay_protocols::push_then_pull::PushThenPullConfig;
 use hearsay_protocols::rumor::RumorConfig;
 use hearsay_protocols::rumor_with_anti_entropy::RumorWithAntiEntropyConfig;
 use hearsay_protocols::zoo::ZooConfig;
+use hearsay_protocols::{Key, NodeId, SimTime, Version, Versioned, VersionedStore};
 use hearsay_workloads::Workload;
 use serde::Serialize;
 
@@ -33,6 +34,8 @@ pub struct Scenario {
     pub strategies: Vec<StrategySpec>,
     /// What clients do.
     pub workload: Workload,
+    /// What every node holds before the run starts, if anything.
+    pub preload: Option<Preload>,
     /// What goes wrong, when.
     pub faults: FaultSchedule,
     /// What must hold.
@@ -43,6 +46,108 @@ pub struct Scenario {
     /// End each run as soon as every client operation and fault has happened and every live
     /// node holds the same state (`duration` is then the longest a run may last).
     pub stop_when_converged: bool,
+}
+
+/// The replica every node present at the start holds before time 0 (`preload: { keys: N }`):
+/// keys `0..keys`, each with its own number as value, all under [`PRELOAD_VERSION`]. It is
+/// state, not writes: nothing is sent or learned for it, and the measures of the workload's
+/// writes do not count it. A node whose disk is wiped later (or that joins later) starts empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Preload {
+    /// How many keys (at least 1, at most [`MAX_PRELOAD_KEYS`]).
+    pub keys: u64,
+}
+
+/// The version of every preloaded entry: stamped 0 µs, written by an id no node has (the
+/// highest), so that no client write can carry the same version. Under last-write-wins every
+/// write stamped after 0 µs supersedes it (a skewed clock that reads 0 stamps writes that tie
+/// and lose); under first-write-wins a preloaded key never changes.
+pub const PRELOAD_VERSION: Version = Version {
+    stamp: 0,
+    writer: NodeId(u32::MAX),
+};
+
+/// The most keys a preload may hold: a typo should be an error, not an attempt to allocate.
+pub const MAX_PRELOAD_KEYS: u64 = 1_000_000;
+
+/// The most preloaded entries over the whole cluster (nodes × keys): at 32 bytes an entry,
+/// 10^9 of them are 32 GB.
+pub const MAX_PRELOAD_ENTRIES: u64 = 1_000_000_000;
+
+impl Preload {
+    /// The preloaded entries, in key order.
+    pub fn entries(&self) -> Vec<(Key, Versioned)> {
+        (0..self.keys)
+            .map(|key| {
+                (
+                    key,
+                    Versioned {
+                        value: key,
+                        version: PRELOAD_VERSION,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The preloaded replica, built once per run and copied into every node.
+    pub fn store(&self) -> VersionedStore {
+        VersionedStore::from_sorted(self.entries()).expect("keys 0..n are in increasing order")
+    }
+
+    /// The rules of a preload over `nodes` nodes whose clients do `workload`.
+    fn validate(&self, nodes: u32, workload: &Workload) -> Result<(), ValidationError> {
+        if self.keys == 0 {
+            return Err(ValidationError::new("preload.keys", "must be at least 1"));
+        }
+        if self.keys > MAX_PRELOAD_KEYS {
+            return Err(ValidationError::new(
+                "preload.keys",
+                format!("must be at most {MAX_PRELOAD_KEYS}, got {}", self.keys),
+            ));
+        }
+        let entries = self.keys.saturating_mul(u64::from(nodes));
+        if entries > MAX_PRELOAD_ENTRIES {
+            let bytes = entries as f64 * std::mem::size_of::<(Key, Versioned)>() as f64;
+            return Err(ValidationError::new(
+                "preload.keys",
+                format!(
+                    "{} keys on each of {nodes} nodes is {entries} entries (about {:.0} GB); \
+                     at most {MAX_PRELOAD_ENTRIES} are allowed",
+                    self.keys,
+                    bytes / 1e9
+                ),
+            ));
+        }
+        // A write stamped 0 µs would tie with the preload's stamp and lose the tie-break:
+        // silently, as far as the person who wrote `at: 0s` is concerned.
+        let first_microsecond = SimTime::from_duration(SimDuration::from_micros(1));
+        for part in workload.parts() {
+            let starts: Vec<(String, SimTime)> = match part {
+                Workload::SingleRumor(w) => vec![("single_rumor.at".into(), w.at)],
+                Workload::Writes(w) => vec![("writes.from".into(), w.from)],
+                Workload::Conflicts(w) => vec![("conflicts.at".into(), w.at)],
+                Workload::Ramp(w) => vec![("ramp.start".into(), w.start)],
+                Workload::Scripted(list) => list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (format!("writes[{i}].at"), s.at))
+                    .collect(),
+                Workload::Reads(_) | Workload::Combined(_) => Vec::new(),
+            };
+            if let Some((path, at)) = starts.into_iter().find(|(_, at)| *at < first_microsecond) {
+                return Err(ValidationError::new(
+                    format!("workload.{path}"),
+                    format!(
+                        "with `preload`, writes must start after 0s (got {at}): the preloaded \
+                         version is stamped 0s and would win a tie with a write stamped in the \
+                         run's first microsecond"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The peer sampling service every node uses.
@@ -513,6 +618,9 @@ impl Scenario {
             }
         }
         super::workload_rules::validate_workload(&self.workload, self.nodes, self.duration)?;
+        if let Some(p) = &self.preload {
+            p.validate(self.nodes, &self.workload)?;
+        }
         Ok(())
     }
 

@@ -9,7 +9,7 @@
 pub(super) use super::fault_schema::FaultOrigin;
 use super::fault_schema::{self, latency};
 use super::model::{
-    Checks, ConvergenceCheck, NetworkSpec, PeerSampling, Protocol, ResidueCheck, Scenario,
+    Checks, ConvergenceCheck, NetworkSpec, PeerSampling, Preload, Protocol, ResidueCheck, Scenario,
     StrategySpec,
 };
 use super::reading::{
@@ -45,11 +45,13 @@ const TOP_KEYS: &[&str] = &[
     "network",
     "strategies",
     "workload",
+    "preload",
     "faults",
     "checks",
     "nemesis",
     "conflict",
 ];
+const PRELOAD_KEYS: &[&str] = &["keys"];
 const NETWORK_KEYS: &[&str] = &["latency", "loss", "mtu"];
 const STRATEGY_KEYS: &[&str] = &[
     "name",
@@ -200,6 +202,10 @@ pub(super) fn read(root: &Node) -> Result<Draft> {
         Some(n) => super::schema_workload::workload(n, run_for)?,
         None => Workload::SingleRumor(SingleRumor::default()),
     };
+    let preload = match f.get("preload") {
+        Some(n) => Some(preload(n)?),
+        None => None,
+    };
     let fault_context = fault_schema::Context {
         nodes,
         duration: run_for,
@@ -227,6 +233,7 @@ pub(super) fn read(root: &Node) -> Result<Draft> {
             network,
             strategies,
             workload,
+            preload,
             faults: FaultSchedule::none(),
             checks,
             sample_every,
@@ -300,6 +307,16 @@ fn seeds(node: &Node) -> Result<Vec<u64>> {
             ),
         ),
     }
+}
+
+/// `preload: { keys: N }`: every node starts holding keys `0..N` (bounds are checked by
+/// `Scenario::validate`, which knows the cluster size).
+fn preload(node: &Node) -> Result<Preload> {
+    const KEYS: &str = "how many keys every node starts with, a whole number (at least 1)";
+    let f = Fields::new(node, "preload", "the preload", PRELOAD_KEYS)?;
+    Ok(Preload {
+        keys: integer(f.required("keys", KEYS)?, &f.path_of("keys"), KEYS)?,
+    })
 }
 
 fn network(node: &Node) -> Result<NetworkSpec> {

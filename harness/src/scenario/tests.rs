@@ -284,7 +284,7 @@ fn an_unknown_top_level_key_is_named_with_the_allowed_ones() {
         "s.yaml:11:1: unknown top-level key `colour`; expected one of `name`, `nodes`, \
          `duration`, `seeds`, `peer_sampling`, `sample_every`, `stop_when_converged`, \
          `network`, `strategies`, \
-         `workload`, `faults`, `checks`, `nemesis`, `conflict`"
+         `workload`, `preload`, `faults`, `checks`, `nemesis`, `conflict`"
     );
 }
 
@@ -1346,4 +1346,75 @@ fn stop_when_converged_is_off_unless_asked_and_must_be_a_boolean() {
         e == "s.yaml:11:22: stop_when_converged: expected `true` or `false`, found the string `soon`",
         "{e}"
     );
+}
+
+/// BASE with a preload and writes that start after 0s, as a preload requires.
+fn preloaded(preload: &str) -> String {
+    format!("{BASE}workload:\n  writes: {{ rate: 10/s, keys: 50, from: 1s }}\npreload: {preload}\n")
+}
+
+#[test]
+fn a_preload_is_read_and_printed_back() {
+    assert_eq!(parse(BASE).unwrap().preload, None);
+    let s = parse(&preloaded("{ keys: 10000 }")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.preload, Some(super::Preload { keys: 10_000 }));
+    let text = super::to_yaml(&s);
+    assert!(text.contains("preload: { keys: 10000 }"), "{text}");
+    assert_eq!(parse(&text).unwrap(), s);
+    let store = super::Preload { keys: 3 }.store();
+    let entries: Vec<_> = store.iter().map(|(k, v)| (k, v.value, v.version)).collect();
+    let v = super::PRELOAD_VERSION;
+    assert_eq!(entries, vec![(0, 0, v), (1, 1, v), (2, 2, v)]);
+}
+
+#[test]
+fn a_bad_preload_is_an_error_at_its_place() {
+    let line = BASE.lines().count() + 3;
+    assert_error(
+        &preloaded("{ keys: 0 }"),
+        line,
+        18,
+        &["preload.keys", "at least 1"],
+    );
+    assert_error(
+        &preloaded("{ keys: 2000000 }"),
+        line,
+        18,
+        &["preload.keys", "at most 1000000"],
+    );
+    // 1000 nodes × 10^6 keys is 10^9 entries: allowed. One more node would not be.
+    let e = error(&preloaded("{ keys: 1000000 }").replace("nodes: 1000", "nodes: 1001"));
+    assert!(e.contains("1001000000 entries (about 32 GB)"), "{e}");
+    assert_error(
+        &preloaded("{ keys: 10, values: 3 }"),
+        line,
+        22,
+        &["unknown key `values`", "`keys`"],
+    );
+    assert_error(&preloaded("{}"), line, 10, &["missing required key `keys`"]);
+    assert_error(&preloaded("{ keys: many }"), line, 18, &["whole number"]);
+}
+
+#[test]
+fn a_preload_refuses_writes_at_time_zero() {
+    // The default workload is one write at 0s: it would tie with the preload's stamp and lose.
+    let e = error(&format!("{BASE}preload: {{ keys: 100 }}\n"));
+    assert!(
+        e.contains("workload.single_rumor.at: with `preload`, writes must start after 0s"),
+        "{e}"
+    );
+    let text = format!(
+        "{BASE}workload:\n  writes: {{ rate: 10/s, keys: 5, from: 0s }}\npreload: {{ keys: 100 }}\n"
+    );
+    let line = BASE.lines().count() + 2;
+    assert_error(&text, line, 40, &["workload.writes.from", "after 0s"]);
+    let text = format!(
+        "{BASE}workload:\n  writes: [{{ at: 1s, node: 0, key: 1, value: 1 }}, {{ at: 0s, node: 1, key: 2, value: 2 }}]\npreload: {{ keys: 100 }}\n"
+    );
+    assert_error(&text, line, 57, &["workload.writes[1].at"]);
+    // Reads at 0s are fine: they write nothing.
+    let text = format!(
+        "{BASE}workload:\n  writes: {{ rate: 10/s, keys: 5, from: 1ms }}\n  reads: {{ rate: 10/s, keys: 5 }}\npreload: {{ keys: 100 }}\n"
+    );
+    parse(&text).unwrap_or_else(|e| panic!("{e}"));
 }

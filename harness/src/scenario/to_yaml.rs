@@ -87,6 +87,9 @@ fn render(s: &Scenario, pair: bool) -> String {
         let _ = writeln!(out, "    {}", protocol_yaml(&st.protocol));
     }
 
+    if let Some(p) = &s.preload {
+        let _ = writeln!(out, "preload: {{ keys: {} }}", p.keys);
+    }
     out.push_str("workload:\n");
     for part in s.workload.parts() {
         write_workload(&mut out, part);

@@ -318,6 +318,25 @@ mod tests {
     }
 
     #[test]
+    fn a_tree_built_before_a_preload_is_rebuilt_after_it() {
+        let mut s = VersionedStore::new();
+        s.merge(5, v(1), ConflictRule::LastWriteWins);
+        let mut cache = TreeCache::default();
+        let before = cache.get(&s, 3).to_vec();
+        let initial =
+            VersionedStore::from_sorted((0..10_000).map(|k| (k, v(k))).collect()).expect("sorted");
+        s.preload(&initial, ConflictRule::LastWriteWins);
+        let after = cache.get(&s, 3).to_vec();
+        assert_ne!(before, after);
+        assert_eq!(after, TreeCache::default().get(&s, 3).to_vec());
+        assert_eq!(after[0], s.fingerprint());
+        let leaves = after[offset(3)..]
+            .iter()
+            .fold(0u64, |sum, h| sum.wrapping_add(*h));
+        assert_eq!(leaves, s.fingerprint(), "the leaves partition the replica");
+    }
+
+    #[test]
     fn keys_spread_over_the_buckets() {
         let mut counts = vec![0u32; 256];
         for k in 0..25_600 {

@@ -269,6 +269,11 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         self.config.period.0
     }
 
+    /// The rule concurrent versions are resolved by.
+    pub fn conflict(&self) -> ConflictRule {
+        self.config.conflict
+    }
+
     pub fn on_start<C: Context<AntiEntropyMessage>>(&mut self, ctx: &mut C) {
         let period = self.config.period;
         let first = if self.config.synchronous {
@@ -470,6 +475,11 @@ impl<S: PeerSampler> Node for AntiEntropyNode<S> {
     #[inline]
     fn warm(&self) -> u64 {
         self.store.fingerprint() ^ self.store.len() as u64 ^ self.engine.warm()
+    }
+
+    fn preload(&mut self, initial: &VersionedStore) {
+        // The Merkle tree cache is keyed on the store's fingerprint and size, so it rebuilds.
+        self.store.preload(initial, self.engine.conflict());
     }
 
     fn store(&self) -> &VersionedStore {

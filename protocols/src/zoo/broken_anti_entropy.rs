@@ -296,6 +296,12 @@ impl<S: PeerSampler> Node for BrokenAntiEntropyNode<S> {
         version
     }
 
+    fn preload(&mut self, initial: &VersionedStore) {
+        // Loaded from disk, so already flushed: a restart that keeps the disk keeps it.
+        self.store.preload(initial, self.config.conflict);
+        self.flushed.preload(initial, self.config.conflict);
+    }
+
     fn store(&self) -> &VersionedStore {
         &self.store
     }

@@ -80,6 +80,10 @@ impl Node for FireAndForgetNode {
         version
     }
 
+    fn preload(&mut self, initial: &VersionedStore) {
+        self.store.preload(initial, self.config.conflict);
+    }
+
     fn store(&self) -> &VersionedStore {
         &self.store
     }

@@ -4,15 +4,27 @@
 //! (VmHWM) belongs to that case alone; each child prints one JSON line, the parent prints the
 //! table. `--quick` runs small cases in seconds and exits 1 if delivered messages per second
 //! falls below a floor: a regression alarm for CI, not a timing test of the targets.
+//! `--memory` runs every strategy family once at 10^6 nodes, a single rumor spreading, and
+//! prints the bytes per node each one costs beside the in-memory size of its node type.
 
 use crate::UsageError;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use hearsay_harness::RunOptions;
 use hearsay_harness::scenario::{Latency, Protocol, Scenario};
-use hearsay_protocols::SimDuration;
-use hearsay_protocols::anti_entropy::{AntiEntropyConfig, ExchangeMode};
+use hearsay_protocols::anti_entropy::{
+    AntiEntropyConfig, AntiEntropyNode, DEFAULT_MERKLE_DEPTH, DEFAULT_RECENT_WINDOW, ExchangeMode,
+    Reconciliation,
+};
+use hearsay_protocols::direct_mail::{DirectMailConfig, DirectMailNode};
+use hearsay_protocols::push_then_pull::{PushThenPullConfig, PushThenPullNode};
 use hearsay_protocols::rumor::RumorConfig;
+use hearsay_protocols::rumor::RumorNode;
+use hearsay_protocols::rumor_with_anti_entropy::{
+    RumorWithAntiEntropyConfig, RumorWithAntiEntropyNode,
+};
+use hearsay_protocols::{SimDuration, SimTime, UniformPeers};
+use hearsay_workloads::{Rate, Workload, WriteStream};
 use serde::{Deserialize, Serialize};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -26,12 +38,19 @@ pub(crate) struct BenchArgs {
     /// Delivered messages per second (millions) below which `--quick` fails.
     #[arg(long, default_value_t = 0.5)]
     floor: f64,
+    /// Run each strategy family once (a single rumor spreading) and print its peak memory per
+    /// node beside the size of its node type.
+    #[arg(long, conflicts_with_all = ["quick", "case"])]
+    memory: bool,
     /// Run one case in this process and print its JSON line (what the suite does per case).
     #[arg(long, value_enum)]
     case: Option<Case>,
-    /// Cluster size for `--case`.
-    #[arg(long, default_value_t = 10_000)]
-    nodes: u32,
+    /// The strategy family of `--case memory`.
+    #[arg(long, value_enum, required_if_eq("case", "memory"))]
+    family: Option<Family>,
+    /// Cluster size for `--case` (default 10000) and `--memory` (default 1000000).
+    #[arg(long)]
+    nodes: Option<u32>,
     /// Simulated time for `--case`.
     #[arg(long, default_value = "2s", value_parser = crate::parse_duration)]
     duration: SimDuration,
@@ -57,12 +76,156 @@ pub(crate) enum Case {
     SingleRumor,
     /// Push rumor mongering of one update (feedback + counter, k = 2), for memory per node.
     Rumor,
+    /// Merkle anti-entropy over large replicas: every node starts with the same 10^4
+    /// preloaded keys, a stream of client writes (2/s from 1 s to 4 s) overwrites random ones
+    /// among them, and push-pull Merkle exchanges (every 200 ms, depth 3) find and repair the
+    /// differences; the run stops once every node holds every write.
+    Merkle,
+    /// One strategy family (`--family`) spreading a single rumor, for its memory per node:
+    /// what `--memory` runs.
+    Memory,
 }
+
+/// A strategy family whose memory `--memory` measures: each protocol with its defaults, every
+/// periodic one at 200 ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Family {
+    /// Direct mail: the origin mails every member and tracks their acknowledgements.
+    DirectMail,
+    /// Push-pull anti-entropy, full state.
+    AeFullState,
+    /// Push-pull anti-entropy, checksum first.
+    AeChecksum,
+    /// Push-pull anti-entropy, recent updates (5 s window).
+    AeRecentUpdates,
+    /// Push-pull anti-entropy, Merkle trees of the default depth (2: 256 leaf buckets).
+    AeMerkle,
+    /// Push rumor mongering (feedback + counter, k = 2).
+    RumorPush,
+    /// Push-pull rumor mongering (feedback + counter, k = 2).
+    RumorPushPull,
+    /// Push while an update is young, then pull.
+    PushThenPull,
+    /// Push rumors backed by checksum anti-entropy every 2 s.
+    RumorAntiEntropy,
+}
+
+impl Family {
+    const ALL: [Family; 9] = [
+        Family::DirectMail,
+        Family::AeFullState,
+        Family::AeChecksum,
+        Family::AeRecentUpdates,
+        Family::AeMerkle,
+        Family::RumorPush,
+        Family::RumorPushPull,
+        Family::PushThenPull,
+        Family::RumorAntiEntropy,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Family::DirectMail => "direct-mail",
+            Family::AeFullState => "ae-full-state",
+            Family::AeChecksum => "ae-checksum",
+            Family::AeRecentUpdates => "ae-recent-updates",
+            Family::AeMerkle => "ae-merkle",
+            Family::RumorPush => "rumor-push",
+            Family::RumorPushPull => "rumor-push-pull",
+            Family::PushThenPull => "push-then-pull",
+            Family::RumorAntiEntropy => "rumor-anti-entropy",
+        }
+    }
+
+    fn protocol(self) -> Protocol {
+        let period = SimDuration::from_millis(200);
+        let ae = |reconciliation| {
+            Protocol::AntiEntropy(AntiEntropyConfig {
+                period,
+                mode: ExchangeMode::PushPull,
+                reconciliation,
+                ..Default::default()
+            })
+        };
+        let rumor = |mode| {
+            Protocol::Rumor(RumorConfig {
+                period,
+                mode,
+                ..Default::default()
+            })
+        };
+        match self {
+            Family::DirectMail => Protocol::DirectMail(DirectMailConfig::default()),
+            Family::AeFullState => ae(Reconciliation::FullState),
+            Family::AeChecksum => ae(Reconciliation::Checksum),
+            Family::AeRecentUpdates => ae(Reconciliation::RecentUpdates {
+                window: DEFAULT_RECENT_WINDOW,
+            }),
+            Family::AeMerkle => ae(Reconciliation::Merkle {
+                depth: DEFAULT_MERKLE_DEPTH,
+            }),
+            Family::RumorPush => rumor(ExchangeMode::Push),
+            Family::RumorPushPull => rumor(ExchangeMode::PushPull),
+            Family::PushThenPull => Protocol::PushThenPull(PushThenPullConfig {
+                period,
+                ..Default::default()
+            }),
+            Family::RumorAntiEntropy => {
+                Protocol::RumorWithAntiEntropy(RumorWithAntiEntropyConfig::default())
+            }
+        }
+    }
+
+    /// The in-memory size of one node of this family (its inline part: a store holding one
+    /// key keeps it inline, so a single rumor adds no heap memory to it).
+    fn node_size(self) -> usize {
+        use std::mem::size_of;
+        match self {
+            Family::DirectMail => size_of::<DirectMailNode<UniformPeers>>(),
+            Family::AeFullState
+            | Family::AeChecksum
+            | Family::AeRecentUpdates
+            | Family::AeMerkle => size_of::<AntiEntropyNode<UniformPeers>>(),
+            Family::RumorPush | Family::RumorPushPull => size_of::<RumorNode<UniformPeers>>(),
+            Family::PushThenPull => size_of::<PushThenPullNode<UniformPeers>>(),
+            Family::RumorAntiEntropy => size_of::<RumorWithAntiEntropyNode<UniformPeers>>(),
+        }
+    }
+}
+
+/// The cap on simulated time of a `--memory` run: at 10^6 nodes push rumors have reached
+/// every node they will reach by about 5 s; the families that reach every node stop there
+/// (`stop_when_converged`), push-pull rumors (which never go quiet) run to the cap.
+const MEMORY_SECONDS: u64 = 6;
+
+/// Keys every node holds in the Merkle case.
+const MERKLE_KEYS: u64 = 10_000;
+/// Depth of the Merkle case's trees: 16^3 = 4096 leaf buckets, about 2.4 of 10^4 keys each.
+/// A differing key then costs three levels of 16 hashes (576 B) and its bucket's two or three
+/// entries each way, where depth 2 (256 buckets) would ship 39 entries each way (over 2 kB)
+/// and depth 4 would keep 65,536 hashes (560 kB) per node — 5.6 GB over 10^4 nodes, and as
+/// much hashing on every rebuild.
+const MERKLE_DEPTH: u8 = 3;
+/// The Merkle case's cap on simulated time in the full suite: it stops once every node holds
+/// every write (`stop_when_converged`), which takes about 2 s after the last write.
+const MERKLE_SECONDS: u64 = 10;
+/// Client writes per second of the Merkle case, to random keys among the preloaded ones. Each
+/// write makes every replica rebuild its tree once it learns it (a full pass over its 10^4
+/// keys) and scan its replica for every bucket it is asked for, which is what bounds the
+/// case's wall time: 2/s keeps it to about 20 s; 5/s doubles it.
+const MERKLE_WRITE_RATE: f64 = 2.0;
+/// When the Merkle case's writes start, and for how long they go on.
+const MERKLE_WRITES_FROM: SimDuration = SimDuration::from_secs(1);
+const MERKLE_WRITES_FOR: SimDuration = SimDuration::from_secs(3);
 
 /// What one case measured.
 #[derive(Debug, Serialize, Deserialize)]
 struct Measured {
     case: Case,
+    /// The strategy family, for `--case memory`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    family: Option<Family>,
     nodes: u32,
     simulated_s: f64,
     wall_s: f64,
@@ -75,13 +238,20 @@ struct Measured {
 }
 
 pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
+    if args.nodes.is_some_and(|n| n < 2) {
+        bail!(UsageError("--nodes must be at least 2".into()));
+    }
+    if args.family.is_some() && args.case != Some(Case::Memory) {
+        bail!(UsageError("--family goes with --case memory".into()));
+    }
     if let Some(case) = args.case {
-        if args.nodes < 2 {
-            bail!(UsageError("--nodes must be at least 2".into()));
-        }
-        let m = run_case(case, args.nodes, args.duration, args.bare)?;
+        let nodes = args.nodes.unwrap_or(10_000);
+        let m = run_case(case, args.family, nodes, args.duration, args.bare)?;
         println!("{}", serde_json::to_string(&m)?);
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.memory {
+        return memory(args.nodes.unwrap_or(1_000_000));
     }
     let plan: Vec<(Case, u32, SimDuration)> = if args.quick {
         vec![
@@ -98,31 +268,12 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
             (Case::SingleRumor, 100_000, secs(30)),
             (Case::SingleRumor, 1_000_000, secs(30)),
             (Case::Rumor, 1_000_000, secs(5)),
+            (Case::Merkle, 10_000, secs(MERKLE_SECONDS)),
         ]
     };
-    let exe = std::env::current_exe().context("finding the hearsay binary")?;
     let mut rows = Vec::new();
     for (case, nodes, duration) in plan {
-        let out = Command::new(&exe)
-            .args([
-                "bench",
-                "--case",
-                case_name(case),
-                "--nodes",
-                &nodes.to_string(),
-                "--duration",
-                &duration.to_string(),
-            ])
-            .output()
-            .with_context(|| format!("running the {} case", case_name(case)))?;
-        if !out.status.success() {
-            bail!(
-                "the {} case at {nodes} nodes failed: {}",
-                case_name(case),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let m: Measured = serde_json::from_slice(&out.stdout).context("reading a case's result")?;
+        let m = in_child(case, None, nodes, duration)?;
         eprintln!(
             "{:<13} {:>9} nodes  {:>7.3}s wall",
             case_name(case),
@@ -156,6 +307,92 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs one case in a child process of its own, so that its peak memory is its own.
+fn in_child(
+    case: Case,
+    family: Option<Family>,
+    nodes: u32,
+    duration: SimDuration,
+) -> Result<Measured> {
+    let exe = std::env::current_exe().context("finding the hearsay binary")?;
+    let mut command = Command::new(exe);
+    command.args([
+        "bench",
+        "--case",
+        case_name(case),
+        "--nodes",
+        &nodes.to_string(),
+        "--duration",
+        &duration.to_string(),
+    ]);
+    if let Some(f) = family {
+        command.args(["--family", f.name()]);
+    }
+    let what = family.map_or(case_name(case), Family::name);
+    let out = command
+        .output()
+        .with_context(|| format!("running the {what} case"))?;
+    if !out.status.success() {
+        bail!(
+            "the {what} case at {nodes} nodes failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout).context("reading a case's result")
+}
+
+/// `--memory`: every strategy family once at `nodes` nodes, a single rumor spreading; the
+/// table of what each costs per node.
+fn memory(nodes: u32) -> Result<ExitCode> {
+    let mut rows = Vec::new();
+    for family in Family::ALL {
+        let m = in_child(Case::Memory, Some(family), nodes, secs(MEMORY_SECONDS))?;
+        eprintln!(
+            "{:<19} {:>9} nodes  {:>7.3}s wall",
+            family.name(),
+            nodes,
+            m.wall_s
+        );
+        rows.push((family, m));
+    }
+    print!("{}", memory_table(&rows));
+    println!(
+        "peak memory of a process of its own (VmHWM) over the run; node size: the inline part of \
+         one node (std::mem::size_of); the rest of bytes/node is heap state, in-flight messages, \
+         the event queue and the emulator's per-node vectors"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn memory_table(rows: &[(Family, Measured)]) -> String {
+    let mut t = tabled::builder::Builder::default();
+    t.push_record([
+        "strategy",
+        "node size B",
+        "peak MiB",
+        "bytes/node",
+        "simulated",
+        "wall s",
+        "delivered",
+        "residue",
+    ]);
+    for (family, m) in rows {
+        t.push_record([
+            family.name().to_string(),
+            family.node_size().to_string(),
+            format!("{:.1}", m.peak_rss_bytes as f64 / (1 << 20) as f64),
+            format!("{:.0}", m.peak_rss_bytes as f64 / f64::from(m.nodes)),
+            format!("{:.2}s", m.simulated_s),
+            format!("{:.3}", m.wall_s),
+            m.delivered.to_string(),
+            format!("{:.4}", m.residue),
+        ]);
+    }
+    let mut table = t.build();
+    table.with(tabled::settings::Style::rounded());
+    format!("{table}\n")
+}
+
 fn secs(s: u64) -> SimDuration {
     SimDuration::from_secs(s)
 }
@@ -165,6 +402,8 @@ fn case_name(case: Case) -> &'static str {
         Case::Steady => "steady",
         Case::SingleRumor => "single-rumor",
         Case::Rumor => "rumor",
+        Case::Merkle => "merkle",
+        Case::Memory => "memory",
     }
 }
 
@@ -243,9 +482,19 @@ fn scaling_plot(rows: &[Measured]) -> String {
     chart.render()
 }
 
-fn run_case(case: Case, nodes: u32, duration: SimDuration, bare: bool) -> Result<Measured> {
+fn run_case(
+    case: Case,
+    family: Option<Family>,
+    nodes: u32,
+    duration: SimDuration,
+    bare: bool,
+) -> Result<Measured> {
     let period = SimDuration::from_millis(200);
     let protocol = match case {
+        Case::Memory => match family {
+            Some(f) => f.protocol(),
+            None => bail!(UsageError("--case memory needs --family".into())),
+        },
         Case::Steady => Protocol::AntiEntropy(AntiEntropyConfig {
             period,
             fanout: 3,
@@ -261,8 +510,35 @@ fn run_case(case: Case, nodes: u32, duration: SimDuration, bare: bool) -> Result
             period,
             ..Default::default()
         }),
+        Case::Merkle => Protocol::AntiEntropy(AntiEntropyConfig {
+            period,
+            mode: ExchangeMode::PushPull,
+            reconciliation: Reconciliation::Merkle {
+                depth: MERKLE_DEPTH,
+            },
+            ..Default::default()
+        }),
     };
-    let scenario = Scenario::builder("bench", nodes)
+    let mut builder = Scenario::builder("bench", nodes);
+    if case == Case::Merkle {
+        let from = SimTime::from_duration(MERKLE_WRITES_FROM);
+        let until = from + MERKLE_WRITES_FOR;
+        if SimTime::from_duration(duration) <= until {
+            bail!(UsageError(format!(
+                "the merkle case needs --duration above {until} (its writes end then)"
+            )));
+        }
+        builder = builder
+            .preload(MERKLE_KEYS)
+            .workload(Workload::Writes(WriteStream {
+                rate: Rate(MERKLE_WRITE_RATE),
+                keys: MERKLE_KEYS,
+                first_key: 0,
+                from,
+                until,
+            }));
+    }
+    let scenario = builder
         .duration(duration)
         .sample_every(duration)
         .latency(Latency::Uniform {
@@ -270,7 +546,10 @@ fn run_case(case: Case, nodes: u32, duration: SimDuration, bare: bool) -> Result
             max: SimDuration::from_millis(10),
         })
         .strategy(case_name(case), protocol)
-        .stop_when_converged(case == Case::SingleRumor)
+        .stop_when_converged(matches!(
+            case,
+            Case::SingleRumor | Case::Merkle | Case::Memory
+        ))
         .build()
         .map_err(|e| UsageError(e.to_string()))?;
     let started = Instant::now();
@@ -279,6 +558,7 @@ fn run_case(case: Case, nodes: u32, duration: SimDuration, bare: bool) -> Result
         let wall_s = started.elapsed().as_secs_f64();
         return Ok(Measured {
             case,
+            family,
             nodes,
             simulated_s: output.history.end.as_secs_f64(),
             wall_s,
@@ -296,6 +576,7 @@ fn run_case(case: Case, nodes: u32, duration: SimDuration, bare: bool) -> Result
     drop(output);
     Ok(Measured {
         case,
+        family,
         nodes,
         simulated_s: result.ended_at,
         wall_s,
