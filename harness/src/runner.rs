@@ -241,7 +241,7 @@ pub fn judge(
     let schedule = run_faults(scenario, seed);
     let rule = strategy.protocol.conflict_rule();
     let index = HistoryIndex::new(history);
-    let spreads = update_spreads(history);
+    let spreads = update_spreads(&index);
     let (mut metrics, coverage) = compute_metrics(history, &spreads, &schedule, COVERAGE_POINTS);
     let writes_ok = history
         .writes

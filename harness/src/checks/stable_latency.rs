@@ -10,57 +10,89 @@ use hearsay_workloads::RampStep;
 /// it failed or never became stable.
 pub fn stable_latencies(index: &HistoryIndex<'_>, rule: ConflictRule) -> Vec<Option<f64>> {
     let history = index.history;
-    // Learned records grouped by (key, node), each group in time order: a node's versions of a
-    // key only move forward, so the first record covering a write is found by bisection. The
-    // sort keys are copied out so that sorting a million records reads them in order rather
-    // than chasing an index per comparison.
-    let mut order: Vec<(u64, u32, SimTime, u32)> = history
-        .learned
+    // The successful writes of each key, least preferred version first under the rule.
+    let mut writes: Vec<(u64, Version, usize)> = history
+        .writes
         .iter()
         .enumerate()
-        .map(|(i, l)| (l.key, l.node.0, l.at, i as u32))
+        .filter_map(|(i, w)| w.version.map(|v| (w.key, v, i)))
         .collect();
-    order.sort_unstable();
+    writes.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| match (a.1, b.1) {
+            (x, y) if x == y => a.2.cmp(&b.2),
+            (x, y) if rule.prefers(y, x) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        })
+    });
+    let mut covered = vec![0usize; history.writes.len()];
+    let mut latest: Vec<SimTime> = history.writes.iter().map(|w| w.at).collect();
+    // Learned records of live nodes, grouped by node by one counting pass (which keeps their
+    // history order, which is time order), then by key within each node.
+    let nodes = history.alive_at_end.len();
+    let live = |i: usize| history.alive_at_end.get(i).copied().unwrap_or(false);
+    let mut start = vec![0usize; nodes + 1];
+    for l in &history.learned {
+        if live(l.node.index()) {
+            start[l.node.index() + 1] += 1;
+        }
+    }
+    for i in 0..nodes {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut by_node = vec![(0u64, SimTime::ZERO, Version::default(), 0u32); start[nodes]];
+    for l in &history.learned {
+        if live(l.node.index()) {
+            let at = &mut fill[l.node.index()];
+            let position = (*at - start[l.node.index()]) as u32;
+            by_node[*at] = (l.key, l.at, l.version, position);
+            *at += 1;
+        }
+    }
+    for node in 0..nodes {
+        let records = &mut by_node[start[node]..start[node + 1]];
+        // By key, then by position in time order (unique, so an unstable sort is exact).
+        records.sort_unstable_by_key(|r| (r.0, r.3));
+        // A node that lost its state holds only what it learned after the last wipe.
+        let last_wipe = index
+            .wipes
+            .get(&NodeId(node as u32))
+            .and_then(|w| w.last())
+            .copied();
+        let mut g = 0;
+        while g < records.len() {
+            let key = records[g].0;
+            let run_end = g + records[g..].partition_point(|r| r.0 == key);
+            let mut run = &records[g..run_end];
+            if let Some(t) = last_wipe {
+                run = &run[run.partition_point(|r| r.1 < t)..];
+            }
+            // A node's versions of a key only move forward under the rule, so as the wanted
+            // version rises, the record that first covers it moves forward too: one pass over
+            // the node's records of the key serves all the key's writes.
+            let from = writes.partition_point(|w| w.0 < key);
+            let to = from + writes[from..].partition_point(|w| w.0 == key);
+            let mut p = 0;
+            for &(_, version, i) in &writes[from..to] {
+                while p < run.len() && !covers_at(run[p].2, version, rule) {
+                    p += 1;
+                }
+                let Some(r) = run.get(p) else { break };
+                covered[i] += 1;
+                latest[i] = latest[i].max(r.1);
+            }
+            g = run_end;
+        }
+    }
     let live_count = index.live.len();
     history
         .writes
         .iter()
-        .map(|w| {
-            let version = w.version?;
-            let start = order.partition_point(|r| r.0 < w.key);
-            let end = order.partition_point(|r| r.0 <= w.key);
-            let group = &order[start..end];
-            let mut covered = 0usize;
-            let mut latest = w.at;
-            let mut g = 0;
-            while g < group.len() {
-                let node = NodeId(group[g].1);
-                let run_end = g + group[g..].partition_point(|r| r.1 == node.0);
-                if history
-                    .alive_at_end
-                    .get(node.index())
-                    .copied()
-                    .unwrap_or(false)
-                {
-                    // A node that lost its state holds only what it learned after the last wipe.
-                    let last_wipe = index.wipes.get(&node).and_then(|w| w.last()).copied();
-                    let run = &group[g..run_end];
-                    let run = match last_wipe {
-                        Some(t) => &run[run.partition_point(|r| r.2 < t)..],
-                        None => run,
-                    };
-                    let first = run.partition_point(|r| {
-                        !covers_at(history.learned[r.3 as usize].version, version, rule)
-                    });
-                    if let Some(r) = run.get(first) {
-                        covered += 1;
-                        latest = latest.max(r.2);
-                    }
-                }
-                g = run_end;
-            }
-            (covered == live_count && live_count > 0)
-                .then(|| latest.saturating_since(w.at).as_secs_f64())
+        .enumerate()
+        .map(|(i, w)| {
+            w.version?;
+            (covered[i] == live_count && live_count > 0)
+                .then(|| latest[i].saturating_since(w.at).as_secs_f64())
         })
         .collect()
 }

@@ -14,7 +14,9 @@ use crate::history::{
 };
 use crate::scenario::NetworkSpec;
 use hearsay_faults::TimedFault;
-use hearsay_protocols::{Message, Node, NodeId, Observation, SimDuration, SimTime, TimerId};
+use hearsay_protocols::{
+    Key, Message, Node, NodeId, Observation, SimDuration, SimTime, TimerId, Version,
+};
 use hearsay_workloads::{ClientOp, Op};
 
 /// The knobs of one run.
@@ -636,23 +638,45 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
 
     /// For each write, the live nodes whose final state holds its version or a later one (under
     /// last-write-wins a later version supersedes the update, so the node is not missing it).
+    ///
+    /// Node by node rather than write by write: each node's store is read once per written key
+    /// (in node order, where asking every node about every write cost a cache miss per
+    /// write and node), and the writes a node holds are a prefix of its key's writes by version.
     fn holders_at_end(&self) -> Vec<u32> {
-        self.history
-            .writes
+        let writes = &self.history.writes;
+        let mut by_key: Vec<(Key, Vec<(Version, usize)>)> = Vec::new();
+        let mut keys: Vec<(Key, Version, usize)> = writes
             .iter()
-            .map(|w| {
-                let Some(version) = w.version else { return 0 };
-                (0..self.nodes.len())
-                    .filter(|&i| self.alive[i])
-                    .filter(|&i| {
-                        self.nodes[i]
-                            .store()
-                            .get(w.key)
-                            .is_some_and(|held| held.version >= version)
-                    })
-                    .count() as u32
-            })
-            .collect()
+            .enumerate()
+            .filter_map(|(i, w)| w.version.map(|v| (w.key, v, i)))
+            .collect();
+        keys.sort_unstable();
+        for (key, version, i) in keys {
+            match by_key.last_mut() {
+                Some((k, list)) if *k == key => list.push((version, i)),
+                _ => by_key.push((key, vec![(version, i)])),
+            }
+        }
+        // reach[k][p]: live nodes holding exactly the first p writes of key k (by version).
+        let mut reach: Vec<Vec<u32>> = by_key.iter().map(|(_, l)| vec![0; l.len() + 1]).collect();
+        for (node, _) in self.nodes.iter().zip(&self.alive).filter(|(_, a)| **a) {
+            let store = node.store();
+            for ((key, list), reach) in by_key.iter().zip(&mut reach) {
+                if let Some(held) = store.get(*key) {
+                    reach[list.partition_point(|(v, _)| *v <= held.version)] += 1;
+                }
+            }
+        }
+        let mut holders = vec![0u32; writes.len()];
+        for ((_, list), reach) in by_key.iter().zip(&reach) {
+            // The j-th write is held by the nodes that hold more than j writes.
+            let mut holding = 0;
+            for j in (0..list.len()).rev() {
+                holding += reach[j + 1];
+                holders[list[j].1] = holding;
+            }
+        }
+        holders
     }
 
     /// Moves the send counter to the interval `now` falls in (time only moves forward).

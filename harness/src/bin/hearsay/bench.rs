@@ -42,6 +42,10 @@ pub(crate) struct BenchArgs {
     /// node beside the size of its node type.
     #[arg(long, conflicts_with_all = ["quick", "case"])]
     memory: bool,
+    /// Weigh the harness (history, metrics, checks) against the bare event loop: run cases in
+    /// both modes, alternating, and print each one's median wall time and the overhead.
+    #[arg(long, conflicts_with_all = ["quick", "case", "memory"])]
+    overhead: bool,
     /// Run one case in this process and print its JSON line (what the suite does per case).
     #[arg(long, value_enum)]
     case: Option<Case>,
@@ -84,6 +88,10 @@ pub(crate) enum Case {
     /// One strategy family (`--family`) spreading a single rumor, for its memory per node:
     /// what `--memory` runs.
     Memory,
+    /// A stream of client writes (50/s over 100 keys, from 1 s until 2 s before the end)
+    /// spread by push-pull anti-entropy every 200 ms: millions of learned records for the
+    /// history and the checkers, what `--overhead` weighs against the bare loop.
+    Writes,
 }
 
 /// A strategy family whose memory `--memory` measures: each protocol with its defaults, every
@@ -201,6 +209,13 @@ const MEMORY_SECONDS: u64 = 6;
 
 /// Keys every node holds in the Merkle case.
 const MERKLE_KEYS: u64 = 10_000;
+
+/// The writes case: its simulated time, rate, key space, and the quiet time at its end in
+/// which the last writes spread.
+const WRITES_SECONDS: u64 = 10;
+const WRITES_RATE: f64 = 50.0;
+const WRITES_KEYS: u64 = 100;
+const WRITES_QUIET: SimDuration = SimDuration::from_secs(2);
 /// Depth of the Merkle case's trees: 16^3 = 4096 leaf buckets, about 2.4 of 10^4 keys each.
 /// A differing key then costs three levels of 16 hashes (576 B) and its bucket's two or three
 /// entries each way, where depth 2 (256 buckets) would ship 39 entries each way (over 2 kB)
@@ -232,9 +247,13 @@ struct Measured {
     events: u64,
     delivered: u64,
     peak_rss_bytes: u64,
-    residue: f64,
+    /// The residue (none for a bare run, which judges nothing).
+    residue: Option<f64>,
     t_last_s: Option<f64>,
     fingerprint: String,
+    /// Learned records in the history (0 for a bare run, which records none).
+    #[serde(default)]
+    learned: u64,
 }
 
 pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
@@ -253,6 +272,9 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
     if args.memory {
         return memory(args.nodes.unwrap_or(1_000_000));
     }
+    if args.overhead {
+        return overhead();
+    }
     let plan: Vec<(Case, u32, SimDuration)> = if args.quick {
         vec![
             (Case::Steady, 1_000, secs(10)),
@@ -269,11 +291,12 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
             (Case::SingleRumor, 1_000_000, secs(30)),
             (Case::Rumor, 1_000_000, secs(5)),
             (Case::Merkle, 10_000, secs(MERKLE_SECONDS)),
+            (Case::Writes, 10_000, secs(WRITES_SECONDS)),
         ]
     };
     let mut rows = Vec::new();
     for (case, nodes, duration) in plan {
-        let m = in_child(case, None, nodes, duration)?;
+        let m = in_child(case, None, nodes, duration, false)?;
         eprintln!(
             "{:<13} {:>9} nodes  {:>7.3}s wall",
             case_name(case),
@@ -313,6 +336,7 @@ fn in_child(
     family: Option<Family>,
     nodes: u32,
     duration: SimDuration,
+    bare: bool,
 ) -> Result<Measured> {
     let exe = std::env::current_exe().context("finding the hearsay binary")?;
     let mut command = Command::new(exe);
@@ -327,6 +351,9 @@ fn in_child(
     ]);
     if let Some(f) = family {
         command.args(["--family", f.name()]);
+    }
+    if bare {
+        command.arg("--bare");
     }
     let what = family.map_or(case_name(case), Family::name);
     let out = command
@@ -346,7 +373,13 @@ fn in_child(
 fn memory(nodes: u32) -> Result<ExitCode> {
     let mut rows = Vec::new();
     for family in Family::ALL {
-        let m = in_child(Case::Memory, Some(family), nodes, secs(MEMORY_SECONDS))?;
+        let m = in_child(
+            Case::Memory,
+            Some(family),
+            nodes,
+            secs(MEMORY_SECONDS),
+            false,
+        )?;
         eprintln!(
             "{:<19} {:>9} nodes  {:>7.3}s wall",
             family.name(),
@@ -362,6 +395,73 @@ fn memory(nodes: u32) -> Result<ExitCode> {
          the event queue and the emulator's per-node vectors"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rounds of (bare, full) runs per case in `--overhead`; the median of each is compared.
+const OVERHEAD_ROUNDS: usize = 3;
+
+/// `--overhead`: what recording the history and judging it cost over the bare event loop, for
+/// a case with one update (steady state) and one with a stream of writes.
+fn overhead() -> Result<ExitCode> {
+    let cases = [
+        (Case::Steady, 100_000, secs(6)),
+        (Case::Writes, 10_000, secs(WRITES_SECONDS)),
+    ];
+    let mut t = tabled::builder::Builder::default();
+    t.push_record([
+        "case",
+        "nodes",
+        "learned records",
+        "bare wall s",
+        "full wall s",
+        "overhead",
+    ]);
+    for (case, nodes, duration) in cases {
+        let (mut bare, mut full) = (Vec::new(), Vec::new());
+        let mut learned = 0;
+        for _ in 0..OVERHEAD_ROUNDS {
+            let b = in_child(case, None, nodes, duration, true)?;
+            let f = in_child(case, None, nodes, duration, false)?;
+            if b.fingerprint != f.fingerprint {
+                bail!(
+                    "the bare and full {} runs differ: {} vs {}",
+                    case_name(case),
+                    b.fingerprint,
+                    f.fingerprint
+                );
+            }
+            learned = f.learned;
+            bare.push(b.wall_s);
+            full.push(f.wall_s);
+        }
+        let (b, f) = (median(&mut bare), median(&mut full));
+        eprintln!(
+            "{:<13} {:>9} nodes  bare {b:.3}s  full {f:.3}s",
+            case_name(case),
+            nodes
+        );
+        t.push_record([
+            case_name(case).to_string(),
+            nodes.to_string(),
+            learned.to_string(),
+            format!("{b:.3}"),
+            format!("{f:.3}"),
+            format!("{:+.1}%", (f / b - 1.0) * 100.0),
+        ]);
+    }
+    let mut table = t.build();
+    table.with(tabled::settings::Style::rounded());
+    println!("{table}");
+    println!(
+        "median of {OVERHEAD_ROUNDS} alternating runs each; bare: no history recorded, nothing \
+         judged (same events, same trace fingerprint); full: what `hearsay run` does"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn memory_table(rows: &[(Family, Measured)]) -> String {
@@ -385,7 +485,7 @@ fn memory_table(rows: &[(Family, Measured)]) -> String {
             format!("{:.2}s", m.simulated_s),
             format!("{:.3}", m.wall_s),
             m.delivered.to_string(),
-            format!("{:.4}", m.residue),
+            m.residue.map_or("–".into(), |r| format!("{r:.4}")),
         ]);
     }
     let mut table = t.build();
@@ -404,6 +504,7 @@ fn case_name(case: Case) -> &'static str {
         Case::Rumor => "rumor",
         Case::Merkle => "merkle",
         Case::Memory => "memory",
+        Case::Writes => "writes",
     }
 }
 
@@ -438,7 +539,7 @@ fn table(rows: &[Measured]) -> String {
             format!("{:.1}", m.peak_rss_bytes as f64 / (1 << 20) as f64),
             format!("{:.0}", m.peak_rss_bytes as f64 / f64::from(m.nodes)),
             m.t_last_s.map_or("–".into(), |t| format!("{t:.2}s")),
-            format!("{:.4}", m.residue),
+            m.residue.map_or("–".into(), |r| format!("{r:.4}")),
         ]);
     }
     let mut table = t.build();
@@ -510,6 +611,11 @@ fn run_case(
             period,
             ..Default::default()
         }),
+        Case::Writes => Protocol::AntiEntropy(AntiEntropyConfig {
+            period,
+            mode: ExchangeMode::PushPull,
+            ..Default::default()
+        }),
         Case::Merkle => Protocol::AntiEntropy(AntiEntropyConfig {
             period,
             mode: ExchangeMode::PushPull,
@@ -538,6 +644,23 @@ fn run_case(
                 until,
             }));
     }
+    if case == Case::Writes {
+        let from = SimTime::from_duration(SimDuration::from_secs(1));
+        let until = SimTime(duration.as_nanos().saturating_sub(WRITES_QUIET.as_nanos()));
+        if until <= from {
+            bail!(UsageError(format!(
+                "the writes case needs --duration above {}",
+                SimDuration::from_secs(1) + WRITES_QUIET
+            )));
+        }
+        builder = builder.workload(Workload::Writes(WriteStream {
+            rate: Rate(WRITES_RATE),
+            keys: WRITES_KEYS,
+            first_key: 0,
+            from,
+            until,
+        }));
+    }
     let scenario = builder
         .duration(duration)
         .sample_every(duration)
@@ -565,14 +688,16 @@ fn run_case(
             events: output.events,
             delivered: output.history.traffic.delivered,
             peak_rss_bytes: peak_rss_bytes(),
-            residue: f64::NAN,
+            residue: None,
             t_last_s: None,
             fingerprint: format!("{:016x}", output.fingerprint),
+            learned: 0,
         });
     }
     let (result, output) =
         hearsay_harness::run_one(&scenario, &scenario.strategies[0], 0, RunOptions::default());
     let wall_s = started.elapsed().as_secs_f64();
+    let learned = output.history.learned.len() as u64;
     drop(output);
     Ok(Measured {
         case,
@@ -583,9 +708,10 @@ fn run_case(
         events: result.events,
         delivered: result.traffic.delivered,
         peak_rss_bytes: peak_rss_bytes(),
-        residue: result.metrics.residue,
+        residue: Some(result.metrics.residue),
         t_last_s: result.metrics.t_last,
         fingerprint: result.fingerprint,
+        learned,
     })
 }
 
