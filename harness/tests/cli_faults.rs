@@ -4,7 +4,11 @@ use assert_cmd::Command;
 use std::path::Path;
 
 fn hearsay() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_hearsay"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hearsay"));
+    // A run that keeps its results writes `store/` under the working directory: keep that out
+    // of the source tree (every path these tests pass is absolute).
+    command.current_dir(std::env::temp_dir());
+    command
 }
 
 #[test]

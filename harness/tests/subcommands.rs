@@ -6,7 +6,11 @@ use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
 fn hearsay() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_hearsay"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hearsay"));
+    // A run that keeps its results writes `store/` under the working directory: keep that out
+    // of the source tree (every path these tests pass is absolute).
+    command.current_dir(std::env::temp_dir());
+    command
 }
 
 fn quickstart() -> PathBuf {
