@@ -7,7 +7,7 @@ use rand_core::Rng;
 
 /// An opaque timer name chosen by the node; it comes back in [`Node::on_timer`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TimerId(pub u64);
+pub struct TimerId(pub u32);
 
 /// Something a node reports about itself, for the run's history and its checkers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -65,15 +65,15 @@ impl Message for RumorWithAntiEntropyMessage {
     }
 }
 
-const RUMOR_LANE: u64 = 0;
-const ANTI_ENTROPY_LANE: u64 = 1;
+const RUMOR_LANE: u32 = 0;
+const ANTI_ENTROPY_LANE: u32 = 1;
 
 /// One layer's view of the node's context: its messages are wrapped into the combined type,
 /// its timer ids interleaved with the other layer's.
 struct Lane<'a, C, M> {
     inner: &'a mut C,
     wrap: fn(M) -> RumorWithAntiEntropyMessage,
-    lane: u64,
+    lane: u32,
 }
 
 impl<C: Context<RumorWithAntiEntropyMessage>, M> Context<M> for Lane<'_, C, M> {

@@ -300,7 +300,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if self.fx.pause.is_some() && self.hold(node, event) {
                     return;
                 }
-                self.stamp(&[2, u64::from(node), timer.0]);
+                self.stamp(&[2, u64::from(node), u64::from(timer.0)]);
                 self.record(|at| TraceEvent::Timer {
                     at,
                     node: NodeId(node),
