@@ -222,13 +222,22 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         if level > depth {
             return;
         }
-        let tree = current_tree(&mut self.merkle, store, depth);
-        let ours = LevelHashes::of(tree, store, level);
-        let differing: Vec<u32> = theirs
-            .iter()
-            .filter(|(i, h)| *i < width(level) && ours.get(*i) != *h)
-            .map(|(i, _)| *i)
-            .collect();
+        // The root is the store's fingerprint: replicas in sync end the exchange without a
+        // tree, so a converged node never builds one.
+        let differing: Vec<u32> = if level == 0 {
+            theirs
+                .iter()
+                .filter(|(i, h)| *i == 0 && *h != store.fingerprint())
+                .map(|(i, _)| *i)
+                .collect()
+        } else {
+            let ours = LevelHashes::of(current_tree(&mut self.merkle, store, depth), store, level);
+            theirs
+                .iter()
+                .filter(|(i, h)| *i < width(level) && ours.get(*i) != *h)
+                .map(|(i, _)| *i)
+                .collect()
+        };
         if differing.is_empty() {
             if level == 0 {
                 ctx.observe(Observation::Count {
@@ -242,6 +251,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             self.merkle_data(store, ctx, from, differing, from_initiator);
             return;
         }
+        let tree = current_tree(&mut self.merkle, store, depth);
         let below = LevelHashes::of(tree, store, level + 1);
         let branching = BRANCHING as u32;
         let mut children: Vec<(u32, u64)> = differing
@@ -739,6 +749,53 @@ mod follow_tests {
                 .filter(|&k| bucket_of(k, 1) == b)
                 .collect();
             assert_eq!(keys, expected, "bucket {b}");
+        }
+    }
+
+    #[test]
+    fn a_matching_root_ends_the_exchange_without_building_a_tree() {
+        let mut engine = AntiEntropyEngine::new(
+            AntiEntropyConfig {
+                reconciliation: Reconciliation::Merkle { depth: 3 },
+                ..AntiEntropyConfig::default()
+            },
+            UniformPeers::new(2),
+        );
+        let store = VersionedStore::from_sorted(
+            (0..1_000)
+                .map(|k| {
+                    let v = Versioned {
+                        value: k,
+                        version: Version {
+                            stamp: 1,
+                            writer: NodeId(0),
+                        },
+                    };
+                    (k, v)
+                })
+                .collect(),
+        )
+        .expect("sorted");
+        let mut probe = Probe {
+            rng: Pcg64Mcg::seed_from_u64(2),
+            sent: Vec::new(),
+        };
+        let root = store.fingerprint();
+        engine.on_merkle_level(&store, &mut probe, NodeId(1), 0, &[(0, root)], true);
+        assert!(engine.merkle.is_none() && probe.sent.is_empty());
+        engine.on_merkle_level(&store, &mut probe, NodeId(1), 0, &[(0, !root)], true);
+        assert!(engine.merkle.is_some());
+        match probe.sent.pop() {
+            Some(AntiEntropyMessage::MerkleLevel {
+                level: 1, nodes, ..
+            }) => {
+                let expected = scratch_tree(&store, 3);
+                assert_eq!(nodes.len(), 16);
+                for (i, h) in nodes {
+                    assert_eq!(h, expected[offset(1) + i as usize]);
+                }
+            }
+            other => panic!("{other:?}"),
         }
     }
 
