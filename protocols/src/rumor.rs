@@ -148,6 +148,18 @@ pub enum RumorMessage {
     },
 }
 
+impl RumorMessage {
+    /// The updates it carries, which are all a receiver may merge.
+    pub(crate) fn updates(&self) -> &[(Key, Versioned)] {
+        match self {
+            RumorMessage::Push { updates }
+            | RumorMessage::PushPull { updates }
+            | RumorMessage::Reply { updates, .. } => updates,
+            RumorMessage::Feedback { .. } | RumorMessage::Pull => &[],
+        }
+    }
+}
+
 impl Message for RumorMessage {
     fn wire_size(&self) -> usize {
         match self {

@@ -167,8 +167,14 @@ impl<S: PeerSampler + Clone> Node for RumorWithAntiEntropyNode<S> {
     ) {
         match msg {
             RumorWithAntiEntropyMessage::Rumor(m) => {
+                // The rumor layer merges into the shared replica; a Merkle tree follows the
+                // keys it may have changed instead of being rebuilt for them.
+                let watch = self
+                    .anti_entropy
+                    .watch(&self.store, m.updates().iter().map(|(k, _)| *k));
                 self.rumor
-                    .on_message(&mut self.store, &mut rumor_lane(ctx), from, m)
+                    .on_message(&mut self.store, &mut rumor_lane(ctx), from, m);
+                self.anti_entropy.watched(&self.store, watch);
             }
             RumorWithAntiEntropyMessage::AntiEntropy(m) => {
                 self.anti_entropy
@@ -183,8 +189,12 @@ impl<S: PeerSampler + Clone> Node for RumorWithAntiEntropyNode<S> {
         key: Key,
         value: Value,
     ) -> Version {
-        self.rumor
-            .on_client_write(&mut self.store, &mut rumor_lane(ctx), key, value)
+        let watch = self.anti_entropy.watch(&self.store, [key]);
+        let version = self
+            .rumor
+            .on_client_write(&mut self.store, &mut rumor_lane(ctx), key, value);
+        self.anti_entropy.watched(&self.store, watch);
+        version
     }
 
     #[inline]

@@ -27,6 +27,7 @@
 pub mod checksum;
 pub mod full_state;
 pub mod merkle;
+mod merkle_tree;
 pub mod recent_updates;
 
 use crate::cycle::Cycle;
@@ -249,8 +250,9 @@ pub(crate) struct AntiEntropyEngine<S> {
     config: AntiEntropyConfig,
     sampler: S,
     flow: FlowControl,
-    /// Built on first use: nodes of other methods carry one pointer, not a tree.
-    merkle: Option<Box<merkle::TreeCache>>,
+    /// Built on first use, and only for a replica large enough to need one: nodes of other
+    /// methods, and nodes with a few keys, carry one pointer, not a tree.
+    merkle: Option<Box<merkle_tree::MerkleTree>>,
 }
 
 impl<S: PeerSampler> AntiEntropyEngine<S> {
@@ -362,21 +364,28 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         key: Key,
         value: Value,
     ) -> Version {
-        crate::local_write(store, ctx, key, value, self.config.conflict).0
+        let before = (store.fingerprint(), store.len());
+        let (version, applied) = crate::local_write(store, ctx, key, value, self.config.conflict);
+        if applied {
+            self.merkle_follow(store, key, before);
+        }
+        version
     }
 
     /// Merges `entries`; returns how many changed the store.
     #[inline]
     fn merge_all<C: Context<AntiEntropyMessage>>(
-        &self,
+        &mut self,
         store: &mut VersionedStore,
         ctx: &mut C,
         entries: &[(Key, Versioned)],
     ) -> usize {
         let mut applied = 0;
         for &(key, incoming) in entries {
+            let before = (store.fingerprint(), store.len());
             match store.merge(key, incoming, self.config.conflict) {
                 MergeOutcome::Applied => {
+                    self.merkle_follow(store, key, before);
                     applied += 1;
                     ctx.observe(Observation::Learned {
                         key,
@@ -478,7 +487,8 @@ impl<S: PeerSampler> Node for AntiEntropyNode<S> {
     }
 
     fn preload(&mut self, initial: &VersionedStore) {
-        // The Merkle tree cache is keyed on the store's fingerprint and size, so it rebuilds.
+        // A Merkle tree records the store state it describes, so it sees the change and
+        // rebuilds at its next use: a preload changes everything anyway.
         self.store.preload(initial, self.engine.conflict());
     }
 
