@@ -602,18 +602,13 @@ fn run_case(
             mode: ExchangeMode::Push,
             ..Default::default()
         }),
-        Case::SingleRumor => Protocol::AntiEntropy(AntiEntropyConfig {
+        Case::SingleRumor | Case::Writes => Protocol::AntiEntropy(AntiEntropyConfig {
             period,
             mode: ExchangeMode::PushPull,
             ..Default::default()
         }),
         Case::Rumor => Protocol::Rumor(RumorConfig {
             period,
-            ..Default::default()
-        }),
-        Case::Writes => Protocol::AntiEntropy(AntiEntropyConfig {
-            period,
-            mode: ExchangeMode::PushPull,
             ..Default::default()
         }),
         Case::Merkle => Protocol::AntiEntropy(AntiEntropyConfig {
