@@ -168,15 +168,6 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// The earliest event, if it is already in the bucket being drained (no cursor movement).
-    #[inline]
-    pub fn peek_event(&self) -> Option<&E> {
-        match self.late_first()? {
-            true => self.late.peek().map(|Reverse(e)| &e.event),
-            false => self.next_in_bucket().map(|e| &e.event),
-        }
-    }
-
     /// The events `skip` to `skip + take` places after the next one, as far as the bucket being
     /// drained holds them (events in the side heap are left out: they are rare). They are read
     /// ahead of time to warm the cache, never to decide anything.
