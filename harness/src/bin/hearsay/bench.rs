@@ -563,7 +563,11 @@ fn scaling_plot(rows: &[Measured]) -> String {
         color: color(0).into(),
         points: steady
             .iter()
-            .map(|m| (m.delivered as f64 / 1e6, m.wall_s, format!("n={}", m.nodes)))
+            .map(|m| {
+                let ns_per_message = m.wall_s * 1e9 / m.delivered.max(1) as f64;
+                let label = format!("n={}: {ns_per_message:.0} ns/msg", m.nodes);
+                (m.delivered as f64 / 1e6, m.wall_s, label)
+            })
             .collect(),
         radius: 4.0,
         hollow: false,
@@ -721,4 +725,40 @@ fn peak_rss_bytes() -> u64 {
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(case: Case, nodes: u32, wall_s: f64, delivered: u64) -> Measured {
+        Measured {
+            case,
+            family: None,
+            nodes,
+            simulated_s: 1.0,
+            wall_s,
+            events: delivered,
+            delivered,
+            peak_rss_bytes: 0,
+            residue: Some(0.0),
+            t_last_s: None,
+            fingerprint: "0".into(),
+            learned: 0,
+        }
+    }
+
+    /// The plot shows the steady cases only, each labelled with its cost per message, so a
+    /// reader sees at once where the cost grows with the cluster.
+    #[test]
+    fn the_scaling_plot_labels_each_steady_run_with_its_cost_per_message() {
+        let svg = scaling_plot(&[
+            measured(Case::Steady, 1_000, 0.1, 1_000_000),
+            measured(Case::Steady, 1_000_000, 3.0, 10_000_000),
+            measured(Case::SingleRumor, 100_000, 9.0, 1_000),
+        ]);
+        assert!(svg.contains("n=1000: 100 ns/msg"), "{svg}");
+        assert!(svg.contains("n=1000000: 300 ns/msg"), "{svg}");
+        assert!(!svg.contains("n=100000:"), "only steady runs are plotted");
+    }
 }
