@@ -103,8 +103,6 @@ pub struct Emulator<N: Node, F> {
     network_rng: StreamRng,
     fx: FaultState<Event>,
     queue: EventQueue<Event>,
-    in_flight: Vec<Option<(NodeId, NodeId, N::Message)>>,
-    free_slots: Vec<u32>,
     outbox: Outbox<N::Message>,
     faults: Vec<TimedFault>,
     ops: Vec<ClientOp>,
@@ -160,8 +158,6 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             rngs,
             fx,
             queue: EventQueue::with_default_shape(),
-            in_flight: Vec::new(),
-            free_slots: Vec::new(),
             outbox: Outbox::default(),
             faults: faults.to_vec(),
             ops,
@@ -280,10 +276,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Deliver { slot, .. } => {
-                let (from, to, size) = match &self.in_flight[slot as usize] {
-                    Some((from, to, msg)) => (*from, *to, msg.wire_size()),
-                    None => unreachable!("in-flight slot"),
-                };
+                let (from, to, msg) = self.outbox.slots.get(slot);
+                let (from, to, size) = (*from, *to, msg.wire_size());
                 self.stamp(&[1, u64::from(from.0), u64::from(to.0), size as u64]);
                 if !self.alive[to.index()] {
                     return self.drop_undeliverable(slot);
@@ -346,7 +340,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     if let Some(node) = self.nodes.get(to as usize) {
                         std::hint::black_box(node.warm());
                     }
-                    std::hint::black_box(self.in_flight.get(slot as usize).map(Option::is_some));
+                    std::hint::black_box(self.outbox.slots.peek(slot).map(Option::is_some));
                     std::hint::black_box(self.alive.get(to as usize).copied());
                 }
                 Event::Timer { node, .. } => {
@@ -386,8 +380,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 true
             }
             Admission::Dropped => {
-                self.in_flight[slot as usize] = None;
-                self.free_slots.push(slot);
+                self.outbox.slots.take(slot);
                 self.count("capacity-dropped", 1);
                 let why = "capacity";
                 self.record(|at| TraceEvent::Dropped { at, from, to, why });
@@ -399,10 +392,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// A message has waited its turn in a bounded inbound queue.
     #[inline(never)]
     fn served(&mut self, slot: u32, incarnation: u32) {
-        let to = match &self.in_flight[slot as usize] {
-            Some((_, to, _)) => *to,
-            None => unreachable!("in-flight slot"),
-        };
+        let to = self.outbox.slots.get(slot).1;
         self.stamp(&[5, u64::from(slot)]);
         if !self.alive[to.index()] || self.incarnation[to.index()] != incarnation {
             return self.drop_undeliverable(slot); // the queue died with the process
@@ -486,8 +476,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             agreement.moved(before, self.nodes[i].fingerprint());
         }
         let mut sends = std::mem::take(&mut self.outbox.sends);
-        for (to, msg) in sends.drain(..) {
-            self.send(id, to, msg);
+        for (to, slot) in sends.drain(..) {
+            self.send(id, to, slot);
         }
         self.outbox.sends = sends;
         let incarnation = self.incarnation[i];
@@ -525,9 +515,14 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         self.outbox.observations = observations;
     }
 
+    /// Carries out one send whose message already sits in `slot`: counts it, then puts it on
+    /// the wire or, if it is lost or cut off, frees the slot.
     #[inline]
-    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Message) {
-        let bytes = msg.wire_size();
+    fn send(&mut self, from: NodeId, to: NodeId, slot: u32) {
+        let (bytes, kind) = {
+            let msg = &self.outbox.slots.get(slot).2;
+            (msg.wire_size(), msg.kind())
+        };
         if self.now.as_nanos() >= self.send_bucket_end {
             self.next_send_bucket();
         }
@@ -564,15 +559,16 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     duplicate,
                     reordered,
                 } => {
-                    let kind = msg.kind();
                     if let Some(again) = duplicate {
-                        self.in_transit(from, to, msg.clone(), again);
+                        let copy = self.outbox.slots.get(slot).2.clone();
+                        let twin = self.outbox.slots.put(from, to, copy);
+                        self.in_transit(twin, to, again);
                         self.count("duplicated", 1);
                     }
                     if reordered {
                         self.count("reordered", 1);
                     }
-                    self.in_transit(from, to, msg, delay);
+                    self.in_transit(slot, to, delay);
                     self.record(|at| TraceEvent::Send {
                         at,
                         from,
@@ -585,32 +581,20 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 }
             }
         };
-        if self.trace.is_some() {
-            let kind = msg.kind();
-            self.record(|at| TraceEvent::Send {
-                at,
-                from,
-                to,
-                kind,
-                bytes,
-                outcome,
-            });
-        }
+        self.outbox.slots.take(slot);
+        self.record(|at| TraceEvent::Send {
+            at,
+            from,
+            to,
+            kind,
+            bytes,
+            outcome,
+        });
     }
 
-    /// Puts a message on the wire, to arrive after `delay`.
+    /// Puts the message in `slot` on the wire, to arrive after `delay`.
     #[inline(always)]
-    fn in_transit(&mut self, from: NodeId, to: NodeId, msg: N::Message, delay: SimDuration) {
-        let slot = match self.free_slots.pop() {
-            Some(s) => {
-                self.in_flight[s as usize] = Some((from, to, msg));
-                s
-            }
-            None => {
-                self.in_flight.push(Some((from, to, msg)));
-                (self.in_flight.len() - 1) as u32
-            }
-        };
+    fn in_transit(&mut self, slot: u32, to: NodeId, delay: SimDuration) {
         self.queue
             .push(self.now + delay, Event::Deliver { slot, to: to.0 });
     }
@@ -618,10 +602,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// Hands the message in `slot` to its (live, running) addressee.
     #[inline(always)]
     fn deliver(&mut self, slot: u32) {
-        let (from, to, msg) = self.in_flight[slot as usize]
-            .take()
-            .expect("in-flight slot");
-        self.free_slots.push(slot);
+        let (from, to, msg) = self.outbox.slots.take(slot);
         self.history.traffic.delivered += 1;
         let kind = msg.kind();
         self.record(|at| TraceEvent::Deliver { at, from, to, kind });
@@ -631,10 +612,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// Drops the message in `slot`: its addressee is down (crashed, or out of the cluster).
     #[cold]
     fn drop_undeliverable(&mut self, slot: u32) {
-        let (from, to, _) = self.in_flight[slot as usize]
-            .take()
-            .expect("in-flight slot");
-        self.free_slots.push(slot);
+        let (from, to, _) = self.outbox.slots.take(slot);
         if self.fx.is_absent(to.index()) {
             self.count("to-absent", 1);
             let why = "absent";
