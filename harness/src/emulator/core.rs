@@ -213,11 +213,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let touch = self.nodes.len() * std::mem::size_of::<N>() > TOUCH_ABOVE_BYTES;
         let mut until_touch = 0;
         let mut stopped_converged = false;
-        while let Some(t) = self.queue.peek_time() {
-            if t > end {
-                break;
-            }
-            let (t, event) = self.queue.pop().expect("peeked");
+        while let Some((t, event)) = self.queue.pop_until(end) {
             self.now = t;
             if touch {
                 if until_touch == 0 {

@@ -159,15 +159,6 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// The time of the next event, without removing it.
-    pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.fill_current();
-        match self.late_first()? {
-            true => self.late.peek().map(|Reverse(e)| SimTime(e.time)),
-            false => self.next_in_bucket().map(|e| SimTime(e.time)),
-        }
-    }
-
     /// The events `skip` to `skip + take` places after the next one, as far as the bucket being
     /// drained holds them (events in the side heap are left out: they are rare). They are read
     /// ahead of time to warm the cache, never to decide anything.
@@ -189,6 +180,31 @@ impl<E: Copy> EventQueue<E> {
             (e.time, e.event)
         } else {
             let e = *self.next_in_bucket()?;
+            self.next += 1;
+            (e.time, e.event)
+        };
+        self.len -= 1;
+        Some((SimTime(time), event))
+    }
+
+    /// Removes and returns the earliest event if it is due at or before `end`: the loop's one
+    /// call per event (a peek then a pop looked the next event up twice).
+    #[inline]
+    pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        self.fill_current();
+        let end = end.as_nanos();
+        let (time, event) = if self.late_first()? {
+            let Reverse(e) = self.late.peek()?;
+            if e.time > end {
+                return None;
+            }
+            let Reverse(e) = self.late.pop()?;
+            (e.time, e.event)
+        } else {
+            let e = *self.next_in_bucket()?;
+            if e.time > end {
+                return None;
+            }
             self.next += 1;
             (e.time, e.event)
         };
@@ -337,6 +353,26 @@ mod tests {
             let i = popped.iter().zip(&expected).position(|(a, b)| a != b);
             i.map(|i| (i, popped[i], expected[i]))
         });
+    }
+
+    #[test]
+    fn pop_until_stops_at_the_end_and_leaves_later_events() {
+        let mut q = EventQueue::with_default_shape();
+        for (t, e) in [(5_000_000, 'a'), (1_000, 'b'), (9_000_000, 'c')] {
+            q.push(SimTime(t), e);
+        }
+        let end = SimTime(5_000_000);
+        assert_eq!(q.pop_until(end), Some((SimTime(1_000), 'b')));
+        assert_eq!(q.pop_until(end), Some((SimTime(5_000_000), 'a')));
+        assert_eq!(q.pop_until(end), None);
+        assert_eq!(q.len(), 1);
+        q.push(SimTime(4_000_000), 'd'); // in the past of the drained bucket: the side heap
+        assert_eq!(q.pop_until(end), Some((SimTime(4_000_000), 'd')));
+        assert_eq!(
+            q.pop_until(SimTime(10_000_000)),
+            Some((SimTime(9_000_000), 'c'))
+        );
+        assert!(q.is_empty());
     }
 
     #[test]
