@@ -565,19 +565,13 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                         self.count("reordered", 1);
                     }
                     self.in_transit(slot, to, delay);
-                    self.record(|at| TraceEvent::Send {
-                        at,
-                        from,
-                        to,
-                        kind,
-                        bytes,
-                        outcome: SendOutcome::InFlight,
-                    });
-                    return;
+                    SendOutcome::InFlight
                 }
             }
         };
-        self.outbox.slots.take(slot);
+        if !matches!(outcome, SendOutcome::InFlight) {
+            self.outbox.slots.take(slot); // lost or cut off: the slot is free again
+        }
         self.record(|at| TraceEvent::Send {
             at,
             from,
