@@ -32,14 +32,9 @@ pub fn check_conflict_resolution(index: &HistoryIndex<'_>, rule: ConflictRule) -
     let mut wrong_keys = 0usize;
     let mut first = None;
     for (&key, &(version, value, writes)) in &winners {
-        let wrong: Vec<NodeId> = index
-            .live
-            .iter()
-            .copied()
-            .filter(
-                |&n| matches!(index.final_version(n, key), Ok(v) if v != Some((version, value))),
-            )
-            .collect();
+        let wrong: Vec<NodeId> = index.live_nodes_where(|state| {
+            state.get(key).map(|v| (v.version, v.value)) != Some((version, value))
+        });
         if !wrong.is_empty() {
             wrong_keys += 1;
             first.get_or_insert_with(|| {

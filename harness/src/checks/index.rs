@@ -1,8 +1,10 @@
 //! Indexes over a history that several checkers share: who learned what when, who lost state
 //! when, which writes are durable, and what each live node holds at the end.
 
-use crate::history::{History, LearnedRecord, NodeEventKind, WriteRecord};
+use super::learned_groups::LearnedGroups;
+use crate::history::{FinalState, History, NodeEventKind, WriteRecord};
 use hearsay_protocols::{ConflictRule, Key, NodeId, SimTime, Version, Versioned};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// Whether a node holding `held` has (or has superseded) `wanted` under `rule`.
@@ -18,24 +20,22 @@ pub struct StateNotKept;
 pub struct HistoryIndex<'h> {
     /// The history.
     pub history: &'h History,
-    /// Learned records by `(key, version)`.
-    pub learned_by_version: BTreeMap<(Key, Version), Vec<&'h LearnedRecord>>,
+    /// Learned records grouped by `(key, version)`.
+    pub learned_by_version: LearnedGroups,
     /// Times each node lost its state (crash with a wiped disk).
     pub wipes: BTreeMap<NodeId, Vec<SimTime>>,
     /// Live nodes at the end, in id order.
     pub live: Vec<NodeId>,
+    /// Each node's final state, as its position in the history's `final_states` (`None` when it
+    /// was not kept): the checkers ask for every live node and written key, and a search of
+    /// the kept states per question cost most of their time.
+    final_state: Vec<Option<u32>>,
 }
 
 impl<'h> HistoryIndex<'h> {
     /// Builds the indexes.
     pub fn new(history: &'h History) -> Self {
-        let mut learned_by_version: BTreeMap<(Key, Version), Vec<&LearnedRecord>> = BTreeMap::new();
-        for l in &history.learned {
-            learned_by_version
-                .entry((l.key, l.version))
-                .or_default()
-                .push(l);
-        }
+        let learned_by_version = LearnedGroups::new(&history.learned);
         let mut wipes: BTreeMap<NodeId, Vec<SimTime>> = BTreeMap::new();
         for e in &history.node_events {
             if matches!(
@@ -52,11 +52,24 @@ impl<'h> HistoryIndex<'h> {
             .filter(|(_, a)| **a)
             .map(|(i, _)| NodeId(i as u32))
             .collect();
+        let kept: FxHashMap<u64, u32> = history
+            .final_states
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, s)| (s.fingerprint, i as u32))
+            .collect();
+        let final_state = history
+            .fingerprints_at_end
+            .iter()
+            .map(|fp| kept.get(fp).copied())
+            .collect();
         HistoryIndex {
             history,
             learned_by_version,
             wipes,
             live,
+            final_state,
         }
     }
 
@@ -81,10 +94,27 @@ impl<'h> HistoryIndex<'h> {
     pub fn durable_holder(&self, write: &WriteRecord) -> Option<(NodeId, SimTime)> {
         let version = write.version?;
         self.learned_by_version
-            .get(&(write.key, version))?
+            .of(write.key, version)
             .iter()
             .find(|l| !self.wiped_after(l.node, l.at))
             .map(|l| (l.node, l.at))
+    }
+
+    /// The live nodes (in id order) whose kept final state fails `wrong`: a question about a
+    /// node's final state is asked once per distinct state, not once per node.
+    pub fn live_nodes_where(&self, mut wrong: impl FnMut(&FinalState) -> bool) -> Vec<NodeId> {
+        let verdicts: Vec<bool> = self.history.final_states.iter().map(&mut wrong).collect();
+        if !verdicts.contains(&true) {
+            return Vec::new();
+        }
+        self.live
+            .iter()
+            .copied()
+            .filter(|n| {
+                let kept = self.final_state.get(n.index()).copied().flatten();
+                kept.is_some_and(|s| verdicts[s as usize])
+            })
+            .collect()
     }
 
     /// The version and value `node` holds for `key` at the end: `Ok(None)` if it holds nothing,
@@ -94,7 +124,8 @@ impl<'h> HistoryIndex<'h> {
         node: NodeId,
         key: Key,
     ) -> Result<Option<(Version, u64)>, StateNotKept> {
-        let state = self.history.final_state_of(node).ok_or(StateNotKept)?;
+        let kept = self.final_state.get(node.index()).copied().flatten();
+        let state = &self.history.final_states[kept.ok_or(StateNotKept)? as usize];
         Ok(state.get(key).map(|v| (v.version, v.value)))
     }
 }

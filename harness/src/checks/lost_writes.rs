@@ -16,16 +16,10 @@ pub fn check_no_lost_writes(index: &HistoryIndex<'_>, rule: ConflictRule) -> Che
             continue;
         };
         durable += 1;
-        let missing: Vec<NodeId> = index
-            .live
-            .iter()
-            .copied()
-            .filter(|&n| match index.final_version(n, w.key) {
-                Ok(Some((held, _))) => !covers(rule, held, version),
-                Ok(None) => true,
-                Err(_) => false,
-            })
-            .collect();
+        let missing: Vec<NodeId> = index.live_nodes_where(|state| match state.get(w.key) {
+            Some(held) => !covers(rule, held.version, version),
+            None => true,
+        });
         if !missing.is_empty() {
             failures.push(format!(
                 "write key {} = {} (version {version}) acknowledged at {} on {}, held by {holder} from {held_at} without losing state, \

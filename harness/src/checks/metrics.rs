@@ -52,10 +52,7 @@ pub fn update_spreads(index: &HistoryIndex<'_>) -> Vec<UpdateSpread> {
         .zip(&history.holders_at_end)
         .filter_map(|(w, holders)| w.version.map(|v| (w, v, *holders)))
         .map(|(w, version, holders_at_end)| {
-            let records = index
-                .learned_by_version
-                .get(&(w.key, version))
-                .map_or(&[][..], Vec::as_slice);
+            let records = index.learned_by_version.of(w.key, version);
             let mut delays = Vec::with_capacity(records.len());
             for l in records {
                 let Some(first) = seen.get_mut(l.node.index()) else {

@@ -4,32 +4,95 @@
 use super::index::HistoryIndex;
 use hearsay_protocols::{ConflictRule, Key, NodeId, SimTime, Version};
 use hearsay_reports::{CheckOutcome, Verdict};
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
+use std::cmp::Ordering;
 
 /// Judges every node's sequence of learned versions per key, in time order.
+///
+/// Key by key: the records are first grouped by key (keeping their history order), each with
+/// its version's rank under the rule, so each node's last version of the
+/// key sits in one array over the nodes, where one map over every node and key cost a cache
+/// miss per record. Violations are counted in any order; the one reported first is the
+/// earliest in the history.
 pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) -> CheckOutcome {
-    let mut last: BTreeMap<(NodeId, Key), (Version, SimTime)> = BTreeMap::new();
-    let mut violations = 0usize;
-    let mut first = None;
-    for l in &index.history.learned {
-        let slot = (l.node, l.key);
-        if let Some(&(prev, prev_at)) = last.get(&slot) {
-            let wiped_between = index
-                .wipes
-                .get(&l.node)
-                .is_some_and(|w| w.iter().any(|&t| t >= prev_at && t <= l.at));
-            if !wiped_between && !rule.prefers(l.version, prev) {
-                violations += 1;
-                first.get_or_insert_with(|| {
-                    format!(
-                        "{} moved key {} from version {prev} (held since {prev_at}) back to {} at {}",
-                        l.node, l.key, l.version, l.at
-                    )
-                });
-            }
+    let learned = &index.history.learned;
+    let groups = &index.learned_by_version;
+    // Every learned version's key number and rank under the rule (least preferred first).
+    let mut versions: Vec<(Key, Version)> = (0..groups.len()).map(|g| groups.version(g)).collect();
+    versions.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| match (a.1, b.1) {
+            (x, y) if x == y => Ordering::Equal,
+            (x, y) if rule.prefers(y, x) => Ordering::Less,
+            _ => Ordering::Greater,
+        })
+    });
+    let mut ranks: FxHashMap<(Key, Version), (u32, u32)> = FxHashMap::default();
+    let mut keys = 0u32;
+    for (i, &(key, version)) in versions.iter().enumerate() {
+        if i > 0 && versions[i - 1].0 != key {
+            keys += 1;
         }
-        last.insert(slot, (l.version, l.at));
+        ranks.insert((key, version), (keys, i as u32));
     }
+    let keys = if versions.is_empty() {
+        0
+    } else {
+        keys as usize + 1
+    };
+    let mut rank_of: Vec<(u32, u32)> = Vec::with_capacity(learned.len());
+    let mut start = vec![0usize; keys + 1];
+    for l in learned {
+        let (k, rank) = ranks[&(l.key, l.version)];
+        start[k as usize + 1] += 1;
+        rank_of.push((k, rank));
+    }
+    for k in 0..keys {
+        start[k + 1] += start[k];
+    }
+    // Copies, not positions: reading the records back key by key would miss the cache on each.
+    let mut fill = start.clone();
+    let mut by_key = vec![(SimTime::ZERO, 0u32, 0u32, 0u32); learned.len()];
+    for (i, (l, &(k, rank))) in learned.iter().zip(&rank_of).enumerate() {
+        let at = &mut fill[k as usize];
+        by_key[*at] = (l.at, l.node.0, rank, i as u32);
+        *at += 1;
+    }
+    drop(rank_of);
+    // Each node's last (key number + 1, rank, time): a stale key number reads as nothing held.
+    let nodes = learned
+        .iter()
+        .map(|l| l.node.index() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut last = vec![(0u32, 0u32, SimTime::ZERO); nodes];
+    let mut violations = 0usize;
+    let mut first: Option<(u32, u32, SimTime)> = None;
+    for k in 0..keys {
+        for &(at, node, rank, i) in &by_key[start[k]..start[k + 1]] {
+            let held = &mut last[node as usize];
+            if held.0 == k as u32 + 1 && rank <= held.1 {
+                let prev_at = held.2;
+                let wiped_between = index
+                    .wipes
+                    .get(&NodeId(node))
+                    .is_some_and(|w| w.iter().any(|&t| t >= prev_at && t <= at));
+                if !wiped_between {
+                    violations += 1;
+                    if first.is_none_or(|(j, _, _)| i < j) {
+                        first = Some((i, held.1, prev_at));
+                    }
+                }
+            }
+            *held = (k as u32 + 1, rank, at);
+        }
+    }
+    let first = first.map(|(i, prev, prev_at)| {
+        let (l, prev) = (&learned[i as usize], versions[prev as usize].1);
+        format!(
+            "{} moved key {} from version {prev} (held since {prev_at}) back to {} at {}",
+            l.node, l.key, l.version, l.at
+        )
+    });
     let (verdict, detail) = match first {
         None => (
             Verdict::Pass,

@@ -4,12 +4,12 @@
 use super::index::HistoryIndex;
 use hearsay_protocols::{Key, Value, Version};
 use hearsay_reports::{CheckOutcome, Verdict};
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 /// Judges every value any node learned and every value held at the end.
 pub fn check_no_phantoms(index: &HistoryIndex<'_>) -> CheckOutcome {
     let history = index.history;
-    let written: BTreeMap<(Key, Version), Value> = history
+    let written: FxHashMap<(Key, Version), Value> = history
         .preloaded
         .iter()
         .map(|(key, v)| ((*key, v.version), v.value))

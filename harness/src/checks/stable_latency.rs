@@ -2,14 +2,20 @@
 //! that supersedes it — and, for a rate ramp, the rate at which it takes off (saturation).
 
 use super::index::{HistoryIndex, covers};
-use hearsay_protocols::{ConflictRule, NodeId, SimTime, Version};
+use hearsay_protocols::{ConflictRule, SimTime, Version};
 use hearsay_reports::{LatencyPercentiles, RampStepResult};
 use hearsay_workloads::RampStep;
 
 /// For every write (aligned with `history.writes`): seconds until it was stable, or `None` if
 /// it failed or never became stable.
+///
+/// A write is stable at the latest, over live nodes, of the first time each node held a version
+/// covering it (since the node's last wipe). Each version covers a prefix of its key's writes
+/// ranked by the rule, so one pass over each key's learned versions, most-covering first, finds
+/// those times for all the key's writes at once.
 pub fn stable_latencies(index: &HistoryIndex<'_>, rule: ConflictRule) -> Vec<Option<f64>> {
     let history = index.history;
+    let groups = &index.learned_by_version;
     // The successful writes of each key, least preferred version first under the rule.
     let mut writes: Vec<(u64, Version, usize)> = history
         .writes
@@ -24,64 +30,71 @@ pub fn stable_latencies(index: &HistoryIndex<'_>, rule: ConflictRule) -> Vec<Opt
             _ => std::cmp::Ordering::Greater,
         })
     });
+    // Each written key's run in `writes`, in key order.
+    let mut keys: Vec<(u64, usize, usize)> = Vec::new();
+    for (i, w) in writes.iter().enumerate() {
+        match keys.last_mut() {
+            Some((k, _, to)) if *k == w.0 => *to = i + 1,
+            _ => keys.push((w.0, i, i + 1)),
+        }
+    }
+    // The learned versions of each written key that cover any of its writes, with how many.
+    let mut versions_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); keys.len()];
+    for g in 0..groups.len() {
+        let (key, version) = groups.version(g);
+        if let Ok(k) = keys.binary_search_by_key(&key, |&(k, _, _)| k) {
+            let (_, from, to) = keys[k];
+            let covered = writes[from..to].partition_point(|w| covers(rule, version, w.1));
+            if covered > 0 {
+                versions_of[k].push((g, covered));
+            }
+        }
+    }
+    let nodes = history.alive_at_end.len();
+    let mut last_wipe = vec![SimTime::ZERO; nodes];
+    for (node, wipes) in &index.wipes {
+        if let (Some(slot), Some(&t)) = (last_wipe.get_mut(node.index()), wipes.last()) {
+            *slot = t;
+        }
+    }
     let mut covered = vec![0usize; history.writes.len()];
     let mut latest: Vec<SimTime> = history.writes.iter().map(|w| w.at).collect();
-    // Learned records of live nodes, grouped by node by one counting pass (which keeps their
-    // history order, which is time order), then by key within each node.
-    let nodes = history.alive_at_end.len();
-    let live = |i: usize| history.alive_at_end.get(i).copied().unwrap_or(false);
-    let mut start = vec![0usize; nodes + 1];
-    for l in &history.learned {
-        if live(l.node.index()) {
-            start[l.node.index() + 1] += 1;
-        }
-    }
-    for i in 0..nodes {
-        start[i + 1] += start[i];
-    }
-    let mut fill = start.clone();
-    let mut by_node = vec![(0u64, SimTime::ZERO, Version::default(), 0u32); start[nodes]];
-    for l in &history.learned {
-        if live(l.node.index()) {
-            let at = &mut fill[l.node.index()];
-            let position = (*at - start[l.node.index()]) as u32;
-            by_node[*at] = (l.key, l.at, l.version, position);
-            *at += 1;
-        }
-    }
-    for node in 0..nodes {
-        let records = &mut by_node[start[node]..start[node + 1]];
-        // By key, then by position in time order (unique, so an unstable sort is exact).
-        records.sort_unstable_by_key(|r| (r.0, r.3));
-        // A node that lost its state holds only what it learned after the last wipe.
-        let last_wipe = index
-            .wipes
-            .get(&NodeId(node as u32))
-            .and_then(|w| w.last())
-            .copied();
-        let mut g = 0;
-        while g < records.len() {
-            let key = records[g].0;
-            let run_end = g + records[g..].partition_point(|r| r.0 == key);
-            let mut run = &records[g..run_end];
-            if let Some(t) = last_wipe {
-                run = &run[run.partition_point(|r| r.1 < t)..];
-            }
-            // A node's versions of a key only move forward under the rule, so as the wanted
-            // version rises, the record that first covers it moves forward too: one pass over
-            // the node's records of the key serves all the key's writes.
-            let from = writes.partition_point(|w| w.0 < key);
-            let to = from + writes[from..].partition_point(|w| w.0 == key);
-            let mut p = 0;
-            for &(_, version, i) in &writes[from..to] {
-                while p < run.len() && !covers_at(run[p].2, version, rule) {
-                    p += 1;
+    // A node first covers the key's j-th write at the earliest record (since its last wipe) of
+    // any version covering more than j writes. Taking the versions most-covering first, each
+    // node's earliest such time only falls, and after the versions covering more than j are in,
+    // the j-th write's holders and latest time are read off the nodes seen so far.
+    let mut earliest = vec![NEVER; nodes];
+    let mut seen: Vec<usize> = Vec::new();
+    for (k, &(_, from, _)) in keys.iter().enumerate() {
+        let levels = &mut versions_of[k];
+        levels.sort_unstable_by_key(|l| std::cmp::Reverse(l.1));
+        let mut v = 0;
+        while v < levels.len() {
+            let level = levels[v].1;
+            while v < levels.len() && levels[v].1 == level {
+                for h in groups.holdings(levels[v].0) {
+                    let n = h.node.index();
+                    let live = history.alive_at_end.get(n).copied().unwrap_or(false);
+                    if live && h.at >= last_wipe[n] {
+                        if earliest[n] == NEVER {
+                            seen.push(n);
+                        }
+                        earliest[n] = earliest[n].min(h.at);
+                    }
                 }
-                let Some(r) = run.get(p) else { break };
-                covered[i] += 1;
-                latest[i] = latest[i].max(r.1);
+                v += 1;
             }
-            g = run_end;
+            let below = levels.get(v).map_or(0, |l| l.1);
+            let last = seen.iter().map(|&n| earliest[n]).max();
+            for &(_, _, i) in &writes[from + below..from + level] {
+                covered[i] = seen.len();
+                if let Some(t) = last {
+                    latest[i] = latest[i].max(t);
+                }
+            }
+        }
+        for n in seen.drain(..) {
+            earliest[n] = NEVER;
         }
     }
     let live_count = index.live.len();
@@ -97,9 +110,8 @@ pub fn stable_latencies(index: &HistoryIndex<'_>, rule: ConflictRule) -> Vec<Opt
         .collect()
 }
 
-fn covers_at(held: Version, wanted: Version, rule: ConflictRule) -> bool {
-    covers(rule, held, wanted)
-}
+/// Not yet seen: later than any time.
+const NEVER: SimTime = SimTime(u64::MAX);
 
 /// Percentiles over the writes that became stable.
 pub fn stable_percentiles(
