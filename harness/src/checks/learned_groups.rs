@@ -29,12 +29,18 @@ pub struct LearnedGroups {
     versions: Vec<(Key, Version)>,
     /// The holdings of each group, in history order.
     holdings: Vec<Vec<Holding>>,
+    /// The group of each learned record, aligned with the history's `learned`: the checkers
+    /// that walk the history record by record look the version up once here, not per check.
+    group_of: Vec<u32>,
 }
 
 impl LearnedGroups {
     /// Groups `learned`, keeping its order within each group.
     pub fn new(learned: &[LearnedRecord]) -> Self {
-        let mut groups = LearnedGroups::default();
+        let mut groups = LearnedGroups {
+            group_of: Vec::with_capacity(learned.len()),
+            ..LearnedGroups::default()
+        };
         let mut last: Option<((Key, Version), u32)> = None;
         for l in learned {
             let kv = (l.key, l.version);
@@ -51,6 +57,7 @@ impl LearnedGroups {
                     id
                 }
             };
+            groups.group_of.push(id);
             groups.holdings[id as usize].push(Holding {
                 at: l.at,
                 node: l.node,
@@ -85,6 +92,11 @@ impl LearnedGroups {
     pub fn holdings(&self, g: usize) -> &[Holding] {
         &self.holdings[g]
     }
+
+    /// The group of every learned record, aligned with the history's `learned`.
+    pub fn group_of_each(&self) -> &[u32] {
+        &self.group_of
+    }
 }
 
 #[cfg(test)]
@@ -100,7 +112,8 @@ mod tests {
     }
 
     /// Against the obvious map of lists, on an interleaved history with repeats: the same
-    /// groups, and the same members in the same order.
+    /// groups, the same members in the same order, and
+    /// each record's group right.
     #[test]
     fn groups_match_a_map_of_lists() {
         let mut learned = Vec::new();
@@ -132,6 +145,9 @@ mod tests {
         assert_eq!(groups.len(), expected.len());
         for (kv, list) in &expected {
             assert_eq!(groups.of(kv.0, kv.1), list.as_slice());
+        }
+        for (l, &g) in learned.iter().zip(groups.group_of_each()) {
+            assert_eq!(groups.version(g as usize), (l.key, l.version));
         }
         let mut numbered: Vec<(Key, Version)> =
             (0..groups.len()).map(|g| groups.version(g)).collect();

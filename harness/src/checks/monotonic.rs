@@ -2,9 +2,8 @@
 //! below the one it held (a wiped node starts over).
 
 use super::index::HistoryIndex;
-use hearsay_protocols::{ConflictRule, Key, NodeId, SimTime, Version};
+use hearsay_protocols::{ConflictRule, NodeId, SimTime};
 use hearsay_reports::{CheckOutcome, Verdict};
-use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
 
 /// Judges every node's sequence of learned versions per key, in time order.
@@ -17,34 +16,29 @@ use std::cmp::Ordering;
 pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) -> CheckOutcome {
     let learned = &index.history.learned;
     let groups = &index.learned_by_version;
-    // Every learned version's key number and rank under the rule (least preferred first).
-    let mut versions: Vec<(Key, Version)> = (0..groups.len()).map(|g| groups.version(g)).collect();
-    versions.sort_unstable_by(|a, b| {
+    // Every learned version in order: by key, least preferred first under the rule.
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (groups.version(a), groups.version(b));
         a.0.cmp(&b.0).then_with(|| match (a.1, b.1) {
             (x, y) if x == y => Ordering::Equal,
             (x, y) if rule.prefers(y, x) => Ordering::Less,
             _ => Ordering::Greater,
         })
     });
-    let mut ranks: FxHashMap<(Key, Version), (u32, u32)> = FxHashMap::default();
-    let mut keys = 0u32;
-    for (i, &(key, version)) in versions.iter().enumerate() {
-        if i > 0 && versions[i - 1].0 != key {
+    // Each version's key number and rank (its place in that order).
+    let mut rank_of_group = vec![(0u32, 0u32); groups.len()];
+    let mut keys = 0usize;
+    for (rank, &g) in order.iter().enumerate() {
+        if rank > 0 && groups.version(order[rank - 1]).0 != groups.version(g).0 {
             keys += 1;
         }
-        ranks.insert((key, version), (keys, i as u32));
+        rank_of_group[g] = (keys as u32, rank as u32);
     }
-    let keys = if versions.is_empty() {
-        0
-    } else {
-        keys as usize + 1
-    };
-    let mut rank_of: Vec<(u32, u32)> = Vec::with_capacity(learned.len());
+    let keys = if order.is_empty() { 0 } else { keys + 1 };
     let mut start = vec![0usize; keys + 1];
-    for l in learned {
-        let (k, rank) = ranks[&(l.key, l.version)];
-        start[k as usize + 1] += 1;
-        rank_of.push((k, rank));
+    for &g in groups.group_of_each() {
+        start[rank_of_group[g as usize].0 as usize + 1] += 1;
     }
     for k in 0..keys {
         start[k + 1] += start[k];
@@ -52,12 +46,12 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
     // Copies, not positions: reading the records back key by key would miss the cache on each.
     let mut fill = start.clone();
     let mut by_key = vec![(SimTime::ZERO, 0u32, 0u32, 0u32); learned.len()];
-    for (i, (l, &(k, rank))) in learned.iter().zip(&rank_of).enumerate() {
+    for (i, (l, &g)) in learned.iter().zip(groups.group_of_each()).enumerate() {
+        let (k, rank) = rank_of_group[g as usize];
         let at = &mut fill[k as usize];
         by_key[*at] = (l.at, l.node.0, rank, i as u32);
         *at += 1;
     }
-    drop(rank_of);
     // Each node's last (key number + 1, rank, time): a stale key number reads as nothing held.
     let nodes = learned
         .iter()
@@ -87,7 +81,7 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
         }
     }
     let first = first.map(|(i, prev, prev_at)| {
-        let (l, prev) = (&learned[i as usize], versions[prev as usize].1);
+        let (l, prev) = (&learned[i as usize], groups.version(order[prev as usize]).1);
         format!(
             "{} moved key {} from version {prev} (held since {prev_at}) back to {} at {}",
             l.node, l.key, l.version, l.at

@@ -20,11 +20,15 @@ pub fn check_no_phantoms(index: &HistoryIndex<'_>) -> CheckOutcome {
                 .filter_map(|w| w.version.map(|v| ((w.key, v), w.value))),
         )
         .collect();
+    // What each learned version should carry, looked up once per version, not per record.
+    let groups = &index.learned_by_version;
+    let expected: Vec<Option<Value>> = (0..groups.len())
+        .map(|g| written.get(&groups.version(g)).copied())
+        .collect();
     let mut phantoms = 0usize;
     let mut first = None;
-    for l in &index.history.learned {
-        let ok = written.get(&(l.key, l.version)) == Some(&l.value);
-        if !ok {
+    for (l, &g) in index.history.learned.iter().zip(groups.group_of_each()) {
+        if expected[g as usize] != Some(l.value) {
             phantoms += 1;
             first.get_or_insert_with(|| {
                 let what = match written.get(&(l.key, l.version)) {
