@@ -93,3 +93,34 @@ fn bench_misuse_is_a_usage_error() {
         );
     }
 }
+
+/// The write-stream case with every check on runs the same events as the plain one (the checks
+/// only read the history), and its checks hold: a failing one would make the case exit 1.
+#[test]
+fn the_checked_write_stream_runs_the_same_run_and_passes_every_check() {
+    let run = |case: &str, bare: bool| {
+        let mut args = vec![
+            "bench",
+            "--case",
+            case,
+            "--nodes",
+            "200",
+            "--duration",
+            "5s",
+        ];
+        if bare {
+            args.push("--bare");
+        }
+        let out = hearsay().args(&args).assert().success();
+        serde_json::from_str::<serde_json::Value>(stdout(&out).trim()).unwrap()
+    };
+    let checked = run("writes-checked", false);
+    let plain = run("writes", false);
+    let bare = run("writes-checked", true);
+    assert_eq!(checked["case"], "writes-checked");
+    assert_eq!(checked["fingerprint"], plain["fingerprint"]);
+    assert_eq!(checked["fingerprint"], bare["fingerprint"]);
+    assert_eq!(checked["learned"], plain["learned"]);
+    assert!(checked["learned"].as_u64().unwrap() > 1000, "{checked}");
+    assert_eq!(checked["residue"], 0.0, "{checked}");
+}

@@ -11,7 +11,9 @@ use crate::UsageError;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use hearsay_harness::RunOptions;
-use hearsay_harness::scenario::{Latency, Protocol, Scenario};
+use hearsay_harness::scenario::{
+    ConvergenceCheck, Latency, Protocol, ResidueCheck, Scenario, ScopedCheck,
+};
 use hearsay_protocols::anti_entropy::{
     AntiEntropyConfig, AntiEntropyNode, DEFAULT_MERKLE_DEPTH, DEFAULT_RECENT_WINDOW, ExchangeMode,
     Reconciliation,
@@ -24,6 +26,7 @@ use hearsay_protocols::rumor_with_anti_entropy::{
     RumorWithAntiEntropyConfig, RumorWithAntiEntropyNode,
 };
 use hearsay_protocols::{SimDuration, SimTime, UniformPeers};
+use hearsay_reports::Verdict;
 use hearsay_workloads::{Rate, Workload, WriteStream};
 use serde::{Deserialize, Serialize};
 use std::process::{Command, ExitCode};
@@ -92,6 +95,9 @@ pub(crate) enum Case {
     /// spread by push-pull anti-entropy every 200 ms: millions of learned records for the
     /// history and the checkers, what `--overhead` weighs against the bare loop.
     Writes,
+    /// The writes case with every check on (convergence, residue, no lost writes, no phantoms,
+    /// monotonic versions, conflict resolution): what judging a write stream costs in full.
+    WritesChecked,
 }
 
 /// A strategy family whose memory `--memory` measures: each protocol with its defaults, every
@@ -406,6 +412,7 @@ fn overhead() -> Result<ExitCode> {
     let cases = [
         (Case::Steady, 100_000, secs(6)),
         (Case::Writes, 10_000, secs(WRITES_SECONDS)),
+        (Case::WritesChecked, 10_000, secs(WRITES_SECONDS)),
     ];
     let mut t = tabled::builder::Builder::default();
     t.push_record([
@@ -505,6 +512,7 @@ fn case_name(case: Case) -> &'static str {
         Case::Merkle => "merkle",
         Case::Memory => "memory",
         Case::Writes => "writes",
+        Case::WritesChecked => "writes-checked",
     }
 }
 
@@ -606,11 +614,13 @@ fn run_case(
             mode: ExchangeMode::Push,
             ..Default::default()
         }),
-        Case::SingleRumor | Case::Writes => Protocol::AntiEntropy(AntiEntropyConfig {
-            period,
-            mode: ExchangeMode::PushPull,
-            ..Default::default()
-        }),
+        Case::SingleRumor | Case::Writes | Case::WritesChecked => {
+            Protocol::AntiEntropy(AntiEntropyConfig {
+                period,
+                mode: ExchangeMode::PushPull,
+                ..Default::default()
+            })
+        }
         Case::Rumor => Protocol::Rumor(RumorConfig {
             period,
             ..Default::default()
@@ -643,7 +653,7 @@ fn run_case(
                 until,
             }));
     }
-    if case == Case::Writes {
+    if matches!(case, Case::Writes | Case::WritesChecked) {
         let from = SimTime::from_duration(SimDuration::from_secs(1));
         let until = SimTime(duration.as_nanos().saturating_sub(WRITES_QUIET.as_nanos()));
         if until <= from {
@@ -660,7 +670,7 @@ fn run_case(
             until,
         }));
     }
-    let scenario = builder
+    let mut scenario = builder
         .duration(duration)
         .sample_every(duration)
         .latency(Latency::Uniform {
@@ -674,6 +684,21 @@ fn run_case(
         ))
         .build()
         .map_err(|e| UsageError(e.to_string()))?;
+    if case == Case::WritesChecked {
+        let every = || Some(ScopedCheck { strategies: None });
+        scenario.checks.convergence = Some(ConvergenceCheck {
+            within: WRITES_QUIET,
+            strategies: None,
+        });
+        scenario.checks.residue = Some(ResidueCheck {
+            max: 0.0,
+            strategies: None,
+        });
+        scenario.checks.no_lost_writes = every();
+        scenario.checks.no_phantoms = every();
+        scenario.checks.monotonic_versions = every();
+        scenario.checks.conflict_resolution = every();
+    }
     let started = Instant::now();
     if bare {
         let output = hearsay_harness::run_bare(&scenario, &scenario.strategies[0], 0);
@@ -696,6 +721,15 @@ fn run_case(
     let (result, output) =
         hearsay_harness::run_one(&scenario, &scenario.strategies[0], 0, RunOptions::default());
     let wall_s = started.elapsed().as_secs_f64();
+    // A benchmark of a run that fails its own checks measures a bug, not the emulator.
+    if let Some(failed) = result.checks.iter().find(|c| c.verdict == Verdict::Fail) {
+        bail!(
+            "the {} case failed its `{}` check: {}",
+            case_name(case),
+            failed.name,
+            failed.detail
+        );
+    }
     let learned = output.history.learned.len() as u64;
     drop(output);
     Ok(Measured {
