@@ -3,9 +3,9 @@
 //! made, versions that move backwards, and both conflict rules.
 
 use super::index::{HistoryIndex, covers};
-use super::{check_monotonic_versions, stable_latencies, update_spreads};
-use crate::history::{History, LearnedRecord, NodeEvent, NodeEventKind, WriteRecord};
-use hearsay_protocols::{ConflictRule, NodeId, SimTime, Version};
+use super::{check_monotonic_versions, read_staleness, stable_latencies, update_spreads};
+use crate::history::{History, LearnedRecord, NodeEvent, NodeEventKind, ReadRecord, WriteRecord};
+use hearsay_protocols::{ConflictRule, NodeId, SimTime, Version, Versioned};
 
 /// A small deterministic generator (an LCG): enough to vary the histories.
 struct Draw(u64);
@@ -77,6 +77,23 @@ fn random_history(seed: u64) -> History {
             key,
             version,
             value: 0,
+        });
+    }
+    let mut t = 0u64;
+    for _ in 0..draw.below(10) {
+        t += draw.below(6);
+        let held = h
+            .learned
+            .get(draw.below(h.learned.len().max(1) as u64) as usize);
+        h.reads.push(ReadRecord {
+            at: SimTime(t),
+            node: NodeId(0),
+            key: draw.below(keys),
+            value: held.map(|l| Versioned {
+                value: l.value,
+                version: l.version,
+            }),
+            ok: draw.below(5) > 0,
         });
     }
     h.alive_at_end = (0..nodes).map(|_| draw.below(4) > 0).collect();
@@ -222,4 +239,50 @@ fn update_spreads_match_their_definition() {
         let got: Vec<Vec<f64>> = spreads.into_iter().map(|s| s.delays).collect();
         assert_eq!(got, expected, "seed {seed}");
     }
+}
+
+/// Read staleness by its definition: the rule's winner among the writes acknowledged by the
+/// read's time, found by scanning them all.
+#[test]
+fn read_staleness_matches_its_definition() {
+    let mut stale_seen = 0;
+    for seed in 0..3000 {
+        let h = random_history(seed);
+        let index = HistoryIndex::new(&h);
+        for rule in [ConflictRule::LastWriteWins, ConflictRule::FirstWriteWins] {
+            let (mut reads, mut stale, mut age) = (0usize, 0usize, 0.0f64);
+            for r in h.reads.iter().filter(|r| r.ok) {
+                reads += 1;
+                let mut best: Option<(SimTime, Version)> = None;
+                for w in h.writes.iter().filter(|w| w.key == r.key && w.at <= r.at) {
+                    let Some(v) = w.version else { continue };
+                    if best.is_none_or(|(_, b)| rule.prefers(v, b)) {
+                        best = Some((w.at, v));
+                    }
+                }
+                let Some((acked, wanted)) = best else {
+                    continue;
+                };
+                if !r.value.is_some_and(|v| covers(rule, v.version, wanted)) {
+                    stale += 1;
+                    age += r.at.saturating_since(acked).as_secs_f64();
+                }
+            }
+            let expected = if reads == 0 {
+                (None, None)
+            } else {
+                (
+                    Some(stale as f64 / reads as f64),
+                    (stale > 0).then(|| age / stale as f64),
+                )
+            };
+            assert_eq!(
+                read_staleness(&index, rule),
+                expected,
+                "seed {seed}, {rule:?}"
+            );
+            stale_seen += stale;
+        }
+    }
+    assert!(stale_seen > 1000, "only {stale_seen} stale reads");
 }
