@@ -22,7 +22,7 @@
 //! assert!(result.runs.iter().all(|r| r.metrics.residue == 0.0));
 //! # Ok::<(), hearsay_harness::scenario::ValidationError>(())
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod backend;

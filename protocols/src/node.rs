@@ -124,17 +124,6 @@ pub trait Node {
     fn fingerprint(&self) -> u64 {
         self.store().fingerprint()
     }
-
-    /// Reads the fields a call into this node reads first (its configuration and its store)
-    /// and returns something derived from them. A host that knows which nodes its next events
-    /// go to calls this a batch ahead, so the cache misses of many nodes overlap instead of
-    /// stalling one call at a time; at 10^5–10^6 nodes that is most of a call's cost. Nothing
-    /// changes; the value means nothing. Override it when the node's state spans more than the
-    /// store's cache line (the default reads only the store).
-    #[inline]
-    fn warm(&self) -> u64 {
-        self.store().fingerprint() ^ self.store().len() as u64
-    }
 }
 
 #[cfg(test)]

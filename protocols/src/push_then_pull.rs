@@ -365,12 +365,6 @@ impl<S: PeerSampler> Node for PushThenPullNode<S> {
         version
     }
 
-    #[inline]
-    fn warm(&self) -> u64 {
-        let live = self.live.len() as u64;
-        self.store.fingerprint() ^ self.store.len() as u64 ^ self.config.period.0 ^ live
-    }
-
     fn preload(&mut self, initial: &VersionedStore) {
         // Preloaded entries are not young updates: none is pushed or pulled as live.
         self.store.preload(initial, self.config.conflict);

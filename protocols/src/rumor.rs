@@ -211,12 +211,6 @@ pub(crate) struct RumorEngine<S> {
 }
 
 impl<S: PeerSampler> RumorEngine<S> {
-    /// Reads what every call reads first (see [`Node::warm`]).
-    #[inline]
-    pub fn warm(&self) -> u64 {
-        self.config.period.0 ^ self.hot.len() as u64
-    }
-
     pub fn new(config: RumorConfig, sampler: S) -> Self {
         RumorEngine {
             config,
@@ -575,11 +569,6 @@ impl<S: PeerSampler> Node for RumorNode<S> {
     ) -> Version {
         self.engine
             .on_client_write(&mut self.store, ctx, key, value)
-    }
-
-    #[inline]
-    fn warm(&self) -> u64 {
-        self.store.fingerprint() ^ self.store.len() as u64 ^ self.engine.warm()
     }
 
     fn preload(&mut self, initial: &VersionedStore) {

@@ -197,11 +197,6 @@ impl<S: PeerSampler + Clone> Node for RumorWithAntiEntropyNode<S> {
         version
     }
 
-    #[inline]
-    fn warm(&self) -> u64 {
-        self.store.fingerprint() ^ self.rumor.warm() ^ self.anti_entropy.warm()
-    }
-
     fn preload(&mut self, initial: &VersionedStore) {
         // One replica under both layers; anti-entropy's rule is the strategy's (as the
         // scenario model reports it). Nothing becomes a hot rumor.

@@ -159,15 +159,13 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// The events `skip` to `skip + take` places after the next one, as far as the bucket being
-    /// drained holds them (events in the side heap are left out: they are rare). They are read
-    /// ahead of time to warm the cache, never to decide anything.
-    #[inline]
-    pub fn upcoming(&self, skip: usize, take: usize) -> impl Iterator<Item = &E> {
-        let from = (self.next + skip).min(self.order.len());
-        let to = (from + take).min(self.order.len());
-        self.order[from..to]
-            .iter()
+    /// The event `distance` places after the next one, if the bucket being drained holds it
+    /// (events in the side heap are left out: they are rare). For prefetching, never to decide
+    /// anything.
+    #[inline(always)]
+    pub fn ahead(&self, distance: usize) -> Option<&E> {
+        self.order
+            .get(self.next + distance)
             .map(|&key| &self.current[(key as u32) as usize].event)
     }
 

@@ -19,6 +19,7 @@ mod latency;
 mod link_rules;
 mod network;
 mod pause;
+mod prefetch;
 mod rng_streams;
 mod trace;
 

@@ -265,12 +265,6 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         }
     }
 
-    /// Reads what every call reads first (see [`Node::warm`]).
-    #[inline]
-    pub fn warm(&self) -> u64 {
-        self.config.period.0
-    }
-
     /// The rule concurrent versions are resolved by.
     pub fn conflict(&self) -> ConflictRule {
         self.config.conflict
@@ -479,11 +473,6 @@ impl<S: PeerSampler> Node for AntiEntropyNode<S> {
     ) -> Version {
         self.engine
             .on_client_write(&mut self.store, ctx, key, value)
-    }
-
-    #[inline]
-    fn warm(&self) -> u64 {
-        self.store.fingerprint() ^ self.store.len() as u64 ^ self.engine.warm()
     }
 
     fn preload(&mut self, initial: &VersionedStore) {
