@@ -3,21 +3,20 @@
 
 use super::agreement::Agreement;
 use super::capacity::Admission;
-use super::context::{EmulatorContext, Outbox};
+use super::context::EmulatorContext;
+use super::event::Event;
 use super::fault_state::FaultState;
-use super::link_rules::Fate;
 use super::prefetch::{prefetch, prefetch_all};
-use super::trace::{Fingerprint, SendOutcome, TraceEvent};
-use super::{EventQueue, NetworkModel, RngStreams, StreamRng};
+use super::trace::{Fingerprint, TraceEvent};
+use super::transport::Transport;
+use super::{NetworkModel, RngStreams, StreamRng};
 use crate::history::{
     AppliedFault, Checkpoint, FINAL_STATES_KEPT, FinalState, History, LearnedRecord, ReadRecord,
     WriteRecord,
 };
 use crate::scenario::NetworkSpec;
 use hearsay_faults::TimedFault;
-use hearsay_protocols::{
-    Key, Message, Node, NodeId, Observation, SimDuration, SimTime, TimerId, Version,
-};
+use hearsay_protocols::{Key, Node, NodeId, SimDuration, SimTime, Version};
 use hearsay_workloads::{ClientOp, Op};
 
 /// The knobs of one run.
@@ -66,32 +65,6 @@ const PREFETCH_DISTANCE: usize = 16;
 /// 0.72x at 3·10^4, and 0.88x at 10^6.
 const PREFETCH_ABOVE_BYTES: usize = 512 << 10;
 
-#[derive(Clone, Copy, Debug)]
-enum Event {
-    Deliver {
-        slot: u32,
-        /// The addressee, carried here so the loop can prefetch its state events ahead.
-        to: u32,
-    },
-    /// A message that waited in a capacity-bounded inbound queue is handed over.
-    Served {
-        slot: u32,
-        incarnation: u32,
-    },
-    Timer {
-        node: u32,
-        timer: TimerId,
-        incarnation: u32,
-    },
-    Fault {
-        index: u32,
-    },
-    Client {
-        index: u32,
-    },
-    Sample,
-}
-
 /// One run of one strategy under one seed.
 pub struct Emulator<N: Node, F> {
     config: EmulatorConfig,
@@ -100,26 +73,13 @@ pub struct Emulator<N: Node, F> {
     alive: Vec<bool>,
     incarnation: Vec<u32>,
     rngs: Vec<StreamRng>,
-    network: NetworkModel,
-    network_rng: StreamRng,
-    fx: FaultState<Event>,
-    queue: EventQueue<Event>,
-    outbox: Outbox<N::Message>,
+    /// The network, the event queue and the counts the send path keeps.
+    net: Transport<N::Message>,
     faults: Vec<TimedFault>,
     ops: Vec<ClientOp>,
     history: History,
     fingerprint: Fingerprint,
     events: u64,
-    trace: Option<Vec<TraceEvent>>,
-    counters: Vec<(&'static str, u64)>,
-    now: SimTime,
-    /// The interval of `history.sends_over_time` that `now` falls in, and where it ends (ns).
-    send_bucket: usize,
-    send_bucket_end: u64,
-    send_bucket_len: u64,
-    /// Record the history (learned records, checkpoints, final states). Off only to measure the
-    /// bare event loop: the checkers then have nothing to judge.
-    history_on: bool,
     /// Live nodes per state, kept only when the run is to stop once they agree.
     agreement: Option<Agreement>,
     /// Client operations and faults carried out so far (held ones count when they happen).
@@ -140,45 +100,32 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let n = config.nodes as usize;
         let nodes = (0..config.nodes).map(|i| factory(NodeId(i))).collect();
         let rngs = (0..n as u64).map(|i| streams.stream("node", i)).collect();
-        let trace = config.record_trace.then(Vec::new);
         let fx = FaultState::new(config.nodes, faults);
         let alive = (0..n).map(|i| !fx.is_absent(i)).collect();
-        let send_bucket_len = config
-            .duration
-            .as_nanos()
-            .div_ceil(crate::history::SEND_BUCKETS)
-            .max(1_000_000);
-        let buckets = config.duration.as_nanos() / send_bucket_len + 1;
+        let net = Transport::new(
+            config.nodes,
+            NetworkModel::new(config.network),
+            config.network.mtu,
+            streams.stream("network", 0),
+            fx,
+            config.duration,
+            config.record_trace,
+        );
         Emulator {
-            network: NetworkModel::new(config.network),
-            network_rng: streams.stream("network", 0),
             factory,
             nodes,
             alive,
             incarnation: vec![0; n],
             rngs,
-            fx,
-            queue: EventQueue::with_default_shape(),
-            outbox: Outbox::default(),
+            net,
             faults: faults.to_vec(),
             ops,
             history: History {
                 nodes: config.nodes,
-                sends_over_time: hearsay_reports::SendSeries {
-                    interval: SimDuration::from_nanos(send_bucket_len).as_secs_f64(),
-                    counts: vec![0; buckets as usize],
-                },
                 ..History::default()
             },
             fingerprint: Fingerprint::default(),
             events: 0,
-            trace,
-            counters: Vec::new(),
-            now: SimTime::ZERO,
-            send_bucket: 0,
-            send_bucket_end: send_bucket_len,
-            send_bucket_len,
-            history_on: true,
             agreement: config.stop_when_converged.then(Agreement::default),
             ops_done: 0,
             faults_done: 0,
@@ -189,7 +136,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// Turns history recording off (`false`) to measure the bare event loop: same events, same
     /// trace fingerprint, but no learned records, checkpoints or final states.
     pub fn with_history(mut self, on: bool) -> Self {
-        self.history_on = on;
+        self.net.history_on = on;
         self
     }
 
@@ -197,13 +144,15 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     pub fn run(mut self) -> RunOutput {
         let end = SimTime::from_duration(self.config.duration);
         for (i, f) in self.faults.iter().enumerate() {
-            self.queue.push(f.at, Event::Fault { index: i as u32 });
+            self.net.queue.push(f.at, Event::Fault { index: i as u32 });
         }
         for (i, op) in self.ops.iter().enumerate() {
-            self.queue.push(op.at, Event::Client { index: i as u32 });
+            self.net
+                .queue
+                .push(op.at, Event::Client { index: i as u32 });
         }
-        if self.history_on {
-            self.queue.push(SimTime::ZERO, Event::Sample);
+        if self.net.history_on {
+            self.net.queue.push(SimTime::ZERO, Event::Sample);
         }
         for i in 0..self.config.nodes {
             if self.alive[i as usize] {
@@ -213,8 +162,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         self.recount_agreement();
         let prefetching = self.nodes.len() * std::mem::size_of::<N>() > PREFETCH_ABOVE_BYTES;
         let mut stopped_converged = false;
-        while let Some((t, event)) = self.queue.pop_until(end) {
-            self.now = t;
+        while let Some((t, event)) = self.net.queue.pop_until(end) {
+            self.net.now = t;
             if prefetching {
                 self.prefetch_ahead();
             }
@@ -227,29 +176,34 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 break;
             }
         }
-        let end = if stopped_converged { self.now } else { end };
-        self.now = end;
+        let end = if stopped_converged { self.net.now } else { end };
+        self.net.now = end;
         self.history.end = end;
         self.history.alive_at_end = self.alive.clone();
-        if self.history_on {
+        if self.net.history_on {
             self.sample_convergence();
             self.history.fingerprints_at_end = self.nodes.iter().map(Node::fingerprint).collect();
             self.history.holders_at_end = self.holders_at_end();
         }
-        self.history.counters = self
-            .counters
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect();
-        if self.history_on {
+        self.history.counters = self.net.counters();
+        self.history.traffic = self.net.traffic;
+        self.history.redundant = self.net.redundant;
+        self.history.sends_over_time = std::mem::take(&mut self.net.sends_over_time);
+        if self.net.history_on {
             self.record_final_states();
         }
         RunOutput {
             history: self.history,
             fingerprint: self.fingerprint.value(),
             events: self.events,
-            trace: self.trace,
+            trace: self.net.trace.take(),
         }
+    }
+
+    /// The true time of the event being handled.
+    #[inline(always)]
+    fn now(&self) -> SimTime {
+        self.net.now
     }
 
     /// Counts the live nodes per state afresh, if the run tracks agreement.
@@ -265,19 +219,20 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 
+    #[inline(always)]
     fn handle(&mut self, event: Event) {
         match event {
             Event::Deliver { slot, .. } => {
-                let (from, to, msg) = self.outbox.slots.get(slot);
-                let (from, to, size) = (*from, *to, msg.wire_size());
-                self.stamp(&[1, u64::from(from.0), u64::from(to.0), size as u64]);
+                let flight = self.net.slots.get(slot);
+                let (from, to, bytes) = (flight.from, flight.to, flight.bytes);
+                self.stamp(&[1, u64::from(from.0), u64::from(to.0), u64::from(bytes)]);
                 if !self.alive[to.index()] {
                     return self.drop_undeliverable(slot);
                 }
-                if self.fx.pause.is_some() && self.hold(to.0, event) {
+                if self.net.fx.pause.is_some() && self.hold(to.0, event) {
                     return;
                 }
-                if self.fx.capacity.is_some() && self.queued_for_service(slot, from, to) {
+                if self.net.fx.capacity.is_some() && self.queued_for_service(slot, from, to) {
                     return;
                 }
                 self.deliver(slot);
@@ -292,11 +247,11 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if !self.alive[i] || self.incarnation[i] != incarnation {
                     return; // timers die with the process that armed them
                 }
-                if self.fx.pause.is_some() && self.hold(node, event) {
+                if self.net.fx.pause.is_some() && self.hold(node, event) {
                     return;
                 }
                 self.stamp(&[2, u64::from(node), u64::from(timer.0)]);
-                self.record(|at| TraceEvent::Timer {
+                self.net.record(|at| TraceEvent::Timer {
                     at,
                     node: NodeId(node),
                 });
@@ -305,7 +260,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             Event::Fault { index } => self.fault(index),
             Event::Client { index } => {
                 let op = self.ops[index as usize];
-                if self.fx.pause.is_some() && self.hold(op.node.0, event) {
+                if self.net.fx.pause.is_some() && self.hold(op.node.0, event) {
                     return;
                 }
                 self.stamp(&[4, u64::from(index)]);
@@ -314,8 +269,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             }
             Event::Sample => {
                 self.sample_convergence();
-                self.queue
-                    .push(self.now + self.config.sample_every, Event::Sample);
+                let next = self.now() + self.config.sample_every;
+                self.net.queue.push(next, Event::Sample);
             }
         }
     }
@@ -326,7 +281,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// Nothing observable changes.
     #[inline(always)]
     fn prefetch_ahead(&self) {
-        let Some(event) = self.queue.ahead(PREFETCH_DISTANCE) else {
+        let Some(event) = self.net.queue.ahead(PREFETCH_DISTANCE) else {
             return;
         };
         match *event {
@@ -334,7 +289,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if let Some(node) = self.nodes.get(to as usize) {
                     prefetch_all(node);
                 }
-                if let Some(entry) = self.outbox.slots.peek(slot) {
+                if let Some(entry) = self.net.slots.peek(slot) {
                     prefetch(entry);
                 }
                 if let Some(alive) = self.alive.get(to as usize) {
@@ -363,9 +318,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// Holds `event` if `node` is paused; returns whether it did.
     #[inline(never)]
     fn hold(&mut self, node: u32, event: Event) -> bool {
-        let held = self.fx.hold(node, event);
+        let held = self.net.fx.hold(node, event);
         if held {
-            self.count("paused-queued", 1);
+            self.net.count("paused-queued", 1);
         }
         held
     }
@@ -374,21 +329,23 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// false if it is to be delivered now, true if it was queued or dropped.
     #[inline(never)]
     fn queued_for_service(&mut self, slot: u32, from: NodeId, to: NodeId) -> bool {
-        let Some(capacity) = &mut self.fx.capacity else {
+        let now = self.now();
+        let Some(capacity) = &mut self.net.fx.capacity else {
             return false;
         };
-        match capacity.admit(to.index(), self.now) {
+        match capacity.admit(to.index(), now) {
             Admission::Now => false,
             Admission::At(t) => {
                 let incarnation = self.incarnation[to.index()];
-                self.queue.push(t, Event::Served { slot, incarnation });
+                self.net.queue.push(t, Event::Served { slot, incarnation });
                 true
             }
             Admission::Dropped => {
-                self.outbox.slots.take(slot);
-                self.count("capacity-dropped", 1);
+                self.net.slots.take(slot);
+                self.net.count("capacity-dropped", 1);
                 let why = "capacity";
-                self.record(|at| TraceEvent::Dropped { at, from, to, why });
+                self.net
+                    .record(|at| TraceEvent::Dropped { at, from, to, why });
                 true
             }
         }
@@ -397,12 +354,13 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// A message has waited its turn in a bounded inbound queue.
     #[inline(never)]
     fn served(&mut self, slot: u32, incarnation: u32) {
-        let to = self.outbox.slots.get(slot).1;
-        self.stamp(&[5, u64::from(slot)]);
+        let flight = self.net.slots.get(slot);
+        let (from, to) = (flight.from, flight.to);
+        self.stamp(&[5, u64::from(from.0), u64::from(to.0)]);
         if !self.alive[to.index()] || self.incarnation[to.index()] != incarnation {
             return self.drop_undeliverable(slot); // the queue died with the process
         }
-        if self.fx.pause.is_some() && self.hold(to.0, Event::Served { slot, incarnation }) {
+        if self.net.fx.pause.is_some() && self.hold(to.0, Event::Served { slot, incarnation }) {
             return;
         }
         self.deliver(slot);
@@ -414,10 +372,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let fault = self.faults[index as usize].clone();
         let what = fault.action.describe();
         self.history.faults_applied.push(AppliedFault {
-            at: self.now,
+            at: self.now(),
             what: what.clone(),
         });
-        self.record(|at| TraceEvent::Fault { at, what });
+        self.net.record(|at| TraceEvent::Fault { at, what });
         self.apply_fault(fault.action);
         self.faults_done += 1;
         self.recount_agreement();
@@ -425,7 +383,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
 
     fn client_op(&mut self, op: ClientOp) {
         let ok = self.alive[op.node.index()];
-        self.record(|at| TraceEvent::Client {
+        self.net.record(|at| TraceEvent::Client {
             at,
             node: op.node,
             ok,
@@ -439,7 +397,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     });
                 }
                 self.history.writes.push(WriteRecord {
-                    at: self.now,
+                    at: self.now(),
                     node: op.node,
                     key,
                     value,
@@ -453,7 +411,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     None
                 };
                 self.history.reads.push(ReadRecord {
-                    at: self.now,
+                    at: self.now(),
                     node: op.node,
                     key,
                     value,
@@ -463,32 +421,41 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 
-    /// Calls into one node and carries out the effects it asked for.
+    /// Calls into one node. Its sends go onto the network during the call; the timers it
+    /// armed and the updates it learned are carried out when it returns.
     #[inline(always)]
     fn call(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut EmulatorContext<'_, N::Message>)) {
         let i = id.index();
         let before = self.agreement.as_ref().map(|_| self.nodes[i].fingerprint());
         {
             let mut ctx = EmulatorContext {
-                now: self.fx.local_time(i, self.now),
+                now: self.net.fx.local_time(i, self.net.now),
                 me: id,
                 rng: &mut self.rngs[i],
-                out: &mut self.outbox,
+                net: &mut self.net,
             };
             f(&mut self.nodes[i], &mut ctx);
         }
         if let (Some(agreement), Some(before)) = (&mut self.agreement, before) {
             agreement.moved(before, self.nodes[i].fingerprint());
         }
-        let mut sends = std::mem::take(&mut self.outbox.sends);
-        for (to, slot) in sends.drain(..) {
-            self.send(id, to, slot);
+        if !self.net.timers.is_empty() {
+            self.arm_timers(id);
         }
-        self.outbox.sends = sends;
-        let incarnation = self.incarnation[i];
-        for (after, timer) in self.outbox.timers.drain(..) {
-            self.queue.push(
-                self.now + after,
+        if !self.net.learned.is_empty() {
+            self.record_learned(id);
+        }
+    }
+
+    /// Schedules the timers node `id` armed during its call.
+    #[inline(never)]
+    fn arm_timers(&mut self, id: NodeId) {
+        let incarnation = self.incarnation[id.index()];
+        let now = self.now();
+        let net = &mut self.net;
+        for (after, timer) in net.timers.drain(..) {
+            net.queue.push(
+                now + after,
                 Event::Timer {
                     node: id.0,
                     timer,
@@ -496,129 +463,55 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 },
             );
         }
-        let mut observations = std::mem::take(&mut self.outbox.observations);
-        for obs in observations.drain(..) {
-            match obs {
-                Observation::Learned { .. } if !self.history_on => {}
-                Observation::Learned { key, version } => {
-                    // The value comes from the store itself, so a protocol that corrupts values
-                    // cannot hide it from the phantom checker.
-                    let value = self.nodes[i].store().get(key).map_or(0, |v| v.value);
-                    self.history.learned.push(LearnedRecord {
-                        at: self.now,
-                        node: id,
-                        key,
-                        version,
-                        value,
-                    })
-                }
-                Observation::Redundant { .. } => self.history.redundant += 1,
-                Observation::Count { what, n } => self.count(what, n),
-                _ => {}
-            }
-        }
-        self.outbox.observations = observations;
     }
 
-    /// Carries out one send whose message already sits in `slot`: counts it, then puts it on
-    /// the wire or, if it is lost or cut off, frees the slot.
-    #[inline]
-    fn send(&mut self, from: NodeId, to: NodeId, slot: u32) {
-        let (bytes, kind) = {
-            let msg = &self.outbox.slots.get(slot).2;
-            (msg.wire_size(), msg.kind())
-        };
-        if self.now.as_nanos() >= self.send_bucket_end {
-            self.next_send_bucket();
+    /// Records the updates node `id` learned during its call. The value comes from the store
+    /// itself, so a protocol that corrupts values cannot hide it from the phantom checker.
+    #[inline(never)]
+    fn record_learned(&mut self, id: NodeId) {
+        let store = self.nodes[id.index()].store();
+        let at = self.net.now;
+        for (key, version) in self.net.learned.drain(..) {
+            let value = store.get(key).map_or(0, |v| v.value);
+            self.history.learned.push(LearnedRecord {
+                at,
+                node: id,
+                key,
+                version,
+                value,
+            });
         }
-        self.history.sends_over_time.counts[self.send_bucket] += 1;
-        if self
-            .config
-            .network
-            .mtu
-            .is_some_and(|mtu| bytes > mtu as usize)
-        {
-            self.count("oversize", 1); // a protocol ignored the MTU: reported, not enforced
-        }
-        let traffic = &mut self.history.traffic;
-        traffic.sent += 1;
-        traffic.sent_bytes += bytes as u64;
-        let outcome = if to.0 >= self.config.nodes {
-            traffic.lost += 1;
-            SendOutcome::Lost
-        } else if self.fx.blocks(from, to) {
-            traffic.partitioned += 1;
-            SendOutcome::Partitioned
-        } else {
-            match self
-                .fx
-                .links
-                .fate(from, to, &self.network, &mut self.network_rng)
-            {
-                Fate::Lost => {
-                    traffic.lost += 1;
-                    SendOutcome::Lost
-                }
-                Fate::Arrives {
-                    delay,
-                    duplicate,
-                    reordered,
-                } => {
-                    if let Some(again) = duplicate {
-                        let copy = self.outbox.slots.get(slot).2.clone();
-                        let twin = self.outbox.slots.put(from, to, copy);
-                        self.in_transit(twin, to, again);
-                        self.count("duplicated", 1);
-                    }
-                    if reordered {
-                        self.count("reordered", 1);
-                    }
-                    self.in_transit(slot, to, delay);
-                    SendOutcome::InFlight
-                }
-            }
-        };
-        if !matches!(outcome, SendOutcome::InFlight) {
-            self.outbox.slots.take(slot); // lost or cut off: the slot is free again
-        }
-        self.record(|at| TraceEvent::Send {
-            at,
-            from,
-            to,
-            kind,
-            bytes,
-            outcome,
-        });
-    }
-
-    /// Puts the message in `slot` on the wire, to arrive after `delay`.
-    #[inline(always)]
-    fn in_transit(&mut self, slot: u32, to: NodeId, delay: SimDuration) {
-        self.queue
-            .push(self.now + delay, Event::Deliver { slot, to: to.0 });
     }
 
     /// Hands the message in `slot` to its (live, running) addressee.
     #[inline(always)]
     fn deliver(&mut self, slot: u32) {
-        let (from, to, msg) = self.outbox.slots.take(slot);
-        self.history.traffic.delivered += 1;
-        let kind = msg.kind();
-        self.record(|at| TraceEvent::Deliver { at, from, to, kind });
+        let flight = self.net.slots.take(slot);
+        let (from, to) = (flight.from, flight.to);
+        self.net.traffic.delivered += 1;
+        if self.net.trace.is_some() {
+            let kind = hearsay_protocols::Message::kind(&flight.msg);
+            self.net
+                .record(|at| TraceEvent::Deliver { at, from, to, kind });
+        }
+        let msg = flight.msg;
         self.call(to, |node, ctx| node.on_message(ctx, from, msg));
     }
 
     /// Drops the message in `slot`: its addressee is down (crashed, or out of the cluster).
     #[cold]
     fn drop_undeliverable(&mut self, slot: u32) {
-        let (from, to, _) = self.outbox.slots.take(slot);
-        if self.fx.is_absent(to.index()) {
-            self.count("to-absent", 1);
+        let flight = self.net.slots.take(slot);
+        let (from, to) = (flight.from, flight.to);
+        if self.net.fx.is_absent(to.index()) {
+            self.net.count("to-absent", 1);
             let why = "absent";
-            self.record(|at| TraceEvent::Dropped { at, from, to, why });
+            self.net
+                .record(|at| TraceEvent::Dropped { at, from, to, why });
         } else {
-            self.history.traffic.to_crashed += 1;
-            self.record(|at| TraceEvent::DropCrashed { at, from, to });
+            self.net.traffic.to_crashed += 1;
+            self.net
+                .record(|at| TraceEvent::DropCrashed { at, from, to });
         }
     }
 
@@ -665,17 +558,6 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         holders
     }
 
-    /// Moves the send counter to the interval `now` falls in (time only moves forward).
-    #[cold]
-    fn next_send_bucket(&mut self) {
-        let last = self.history.sends_over_time.counts.len() - 1;
-        self.send_bucket = ((self.now.as_nanos() / self.send_bucket_len) as usize).min(last);
-        self.send_bucket_end = (self.send_bucket as u64 + 1).saturating_mul(self.send_bucket_len);
-        if self.send_bucket == last {
-            self.send_bucket_end = u64::MAX;
-        }
-    }
-
     fn sample_convergence(&mut self) {
         let mut live = self
             .nodes
@@ -701,14 +583,14 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             self.distinct_live_states()
         };
         self.history.checkpoints.push(Checkpoint {
-            at: self.now,
+            at: self.now(),
             live: count,
             distinct_states,
         });
         if !converged {
             self.history.converged_since = None;
         } else if self.history.converged_since.is_none() {
-            self.history.converged_since = Some(self.now);
+            self.history.converged_since = Some(self.now());
         }
     }
 
@@ -756,29 +638,12 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 
-    /// Adds to a named counter. Few distinct names exist, so a linear scan of a small vector
-    /// beats a map on the hot path.
-    #[inline]
-    fn count(&mut self, what: &'static str, n: u64) {
-        match self.counters.iter_mut().find(|(name, _)| *name == what) {
-            Some((_, total)) => *total += n,
-            None => self.counters.push((what, n)),
-        }
-    }
-
     #[inline]
     fn stamp(&mut self, words: &[u64]) {
         self.events += 1;
-        self.fingerprint.add(self.now.as_nanos());
+        self.fingerprint.add(self.net.now.as_nanos());
         for &w in words {
             self.fingerprint.add(w);
-        }
-    }
-
-    #[inline]
-    fn record(&mut self, event: impl FnOnce(SimTime) -> TraceEvent) {
-        if let Some(trace) = &mut self.trace {
-            trace.push(event(self.now));
         }
     }
 }

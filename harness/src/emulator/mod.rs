@@ -13,6 +13,7 @@ mod capacity;
 mod clock;
 mod context;
 mod core;
+mod event;
 mod event_queue;
 mod fault_state;
 mod latency;
@@ -22,6 +23,7 @@ mod pause;
 mod prefetch;
 mod rng_streams;
 mod trace;
+mod transport;
 
 pub use self::core::{Emulator, EmulatorConfig, RunOutput};
 pub use event_queue::EventQueue;

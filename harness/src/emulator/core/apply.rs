@@ -16,18 +16,19 @@ use hearsay_protocols::{Node, NodeId};
 impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     pub(super) fn apply_fault(&mut self, action: FaultAction) {
         let n = self.config.nodes;
+        let now = self.now();
         match action {
-            FaultAction::Partition(spec) => self.fx.cut = Some(spec.connectivity(n)),
-            FaultAction::Heal => self.fx.cut = None,
+            FaultAction::Partition(spec) => self.net.fx.cut = Some(spec.connectivity(n)),
+            FaultAction::Heal => self.net.fx.cut = None,
             FaultAction::HealNodes { nodes } => {
-                if let Some(cut) = &mut self.fx.cut {
+                if let Some(cut) = &mut self.net.fx.cut {
                     nodes.iter().for_each(|&id| cut.reconnect(id));
                 }
             }
-            FaultAction::HealNetwork => self.fx.links.clear(),
+            FaultAction::HealNetwork => self.net.fx.links.clear(),
             FaultAction::HealAll => {
-                self.fx.cut = None;
-                self.fx.links.clear();
+                self.net.fx.cut = None;
+                self.net.fx.links.clear();
             }
             FaultAction::Crash { nodes, lose_state } => {
                 for id in nodes {
@@ -60,13 +61,13 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     self.stop(id);
                     // Gone for good: free its state, and count what is still sent to it.
                     self.nodes[id.index()] = (self.factory)(id);
-                    if let Some(absent) = &mut self.fx.absent {
+                    if let Some(absent) = &mut self.net.fx.absent {
                         absent[id.index()] = true;
                     }
                 }
             }
             FaultAction::Pause { nodes } => {
-                let pause = self.fx.pause.get_or_insert_with(|| Pause::new(n));
+                let pause = self.net.fx.pause.get_or_insert_with(|| Pause::new(n));
                 nodes.iter().for_each(|id| pause.pause(id.0));
             }
             FaultAction::Resume { nodes } => {
@@ -74,26 +75,27 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     self.release(id);
                 }
             }
-            FaultAction::Network(fault) => self.fx.links.add(fault, n),
-            FaultAction::NetworkEnd(fault) => self.fx.links.remove(&fault),
+            FaultAction::Network(fault) => self.net.fx.links.add(fault, n),
+            FaultAction::NetworkEnd(fault) => self.net.fx.links.remove(&fault),
             FaultAction::Skew { nodes, skew } => {
-                let clocks = self.fx.clocks.get_or_insert_with(|| Clocks::new(n));
+                let clocks = self.net.fx.clocks.get_or_insert_with(|| Clocks::new(n));
                 nodes
                     .iter()
-                    .for_each(|id| clocks.set(id.index(), skew, self.now));
+                    .for_each(|id| clocks.set(id.index(), skew, now));
             }
             FaultAction::SkewEnd { nodes } => {
-                if let Some(clocks) = &mut self.fx.clocks {
+                if let Some(clocks) = &mut self.net.fx.clocks {
                     nodes.iter().for_each(|id| clocks.reset(id.index()));
                 }
             }
             FaultAction::Capacity { nodes, capacity } => self
+                .net
                 .fx
                 .capacity
                 .get_or_insert_with(|| CapacityState::new(n))
                 .set(&nodes, capacity),
             FaultAction::CapacityEnd { nodes } => {
-                if let Some(c) = &mut self.fx.capacity {
+                if let Some(c) = &mut self.net.fx.capacity {
                     c.clear(&nodes);
                 }
             }
@@ -102,7 +104,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
 
     fn node_event(&mut self, node: NodeId, kind: NodeEventKind) {
         self.history.node_events.push(NodeEvent {
-            at: self.now,
+            at: self.now(),
             node,
             kind,
         });
@@ -116,7 +118,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
         self.alive[i] = true;
         self.incarnation[i] += 1;
-        if let Some(absent) = &mut self.fx.absent {
+        if let Some(absent) = &mut self.net.fx.absent {
             absent[i] = false;
         }
         self.call(id, |node, ctx| node.on_start(ctx));
@@ -128,7 +130,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let i = id.index();
         self.alive[i] = false;
         self.incarnation[i] += 1;
-        if let Some(c) = &mut self.fx.capacity {
+        if let Some(c) = &mut self.net.fx.capacity {
             c.reset(i);
         }
         self.release(id);
@@ -136,7 +138,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
 
     /// Unpauses `id`, handing it what was held in the order it arrived.
     fn release(&mut self, id: NodeId) {
-        let Some(pause) = &mut self.fx.pause else {
+        let now = self.now();
+        let Some(pause) = &mut self.net.fx.pause else {
             return;
         };
         if !pause.is_paused(id.0) {
@@ -144,7 +147,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
         for event in pause.resume(id.0) {
             // Same time, increasing sequence: they pop in the order they were held.
-            self.queue.push(self.now, event);
+            self.net.queue.push(now, event);
         }
     }
 }

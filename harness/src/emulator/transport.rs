@@ -1,0 +1,297 @@
+//! The emulated network as a node's sends see it: the messages in flight, the event queue they
+//! wait in, the faults on their way, and what the run counts of them.
+//!
+//! A node's send is carried out the moment the node makes it (inside its call), so a message is
+//! written once, into its in-flight slot, and never copied through a buffer. Everything a send
+//! touches lives here, apart from the nodes, so that the emulator can lend it to a node's
+//! [`EmulatorContext`](super::context::EmulatorContext) while the node itself is borrowed.
+
+use super::event::Event;
+use super::fault_state::FaultState;
+use super::link_rules::Fate;
+use super::trace::{SendOutcome, TraceEvent};
+use super::{EventQueue, NetworkModel, StreamRng};
+use hearsay_protocols::{
+    Key, Message, NodeId, Observation, SimDuration, SimTime, TimerId, Version,
+};
+use hearsay_reports::{SendSeries, TrafficCounts};
+
+/// A message on the wire.
+pub(crate) struct Flight<M> {
+    pub from: NodeId,
+    pub to: NodeId,
+    /// Its encoded size, taken once when it was sent.
+    pub bytes: u32,
+    pub msg: M,
+}
+
+/// Messages on the wire, each in a numbered slot until it is delivered or dropped; freed
+/// slots are reused, most recent first, so the slots in use stay few and warm.
+pub(crate) struct InFlight<M> {
+    slots: Vec<Option<Flight<M>>>,
+    free: Vec<u32>,
+}
+
+impl<M> Default for InFlight<M> {
+    fn default() -> Self {
+        InFlight {
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<M> InFlight<M> {
+    /// Puts a message in a free slot and returns the slot.
+    #[inline(always)]
+    pub fn put(&mut self, flight: Flight<M>) -> u32 {
+        match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some(flight);
+                s
+            }
+            None => {
+                self.slots.push(Some(flight));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The message in `slot`.
+    #[inline(always)]
+    pub fn get(&self, slot: u32) -> &Flight<M> {
+        match &self.slots[slot as usize] {
+            Some(m) => m,
+            None => unreachable!("an empty in-flight slot"),
+        }
+    }
+
+    /// Takes the message out of `slot` and frees it.
+    #[inline(always)]
+    pub fn take(&mut self, slot: u32) -> Flight<M> {
+        let m = self.slots[slot as usize].take().expect("in-flight slot");
+        self.free.push(slot);
+        m
+    }
+
+    /// The slot's entry, for prefetching (None if out of range).
+    #[inline(always)]
+    pub fn peek(&self, slot: u32) -> Option<&Option<Flight<M>>> {
+        self.slots.get(slot as usize)
+    }
+}
+
+/// The network between the nodes, and the effects a node's call leaves for the emulator.
+pub(crate) struct Transport<M> {
+    /// The true time of the event being handled (a node's own clock may be skewed).
+    pub now: SimTime,
+    /// Cluster size: a message to an id at or beyond it is lost.
+    nodes: u32,
+    /// The per-message size limit, if any: larger messages are counted `oversize`.
+    mtu: Option<u32>,
+    pub queue: EventQueue<Event>,
+    pub slots: InFlight<M>,
+    model: NetworkModel,
+    /// The network's own random stream (loss, latency, fault draws).
+    rng: StreamRng,
+    pub fx: FaultState<Event>,
+    pub traffic: TrafficCounts,
+    pub sends_over_time: SendSeries,
+    /// The interval of `sends_over_time` that `now` falls in, and where it ends (ns).
+    send_bucket: usize,
+    send_bucket_end: u64,
+    send_bucket_len: u64,
+    /// Named counts; few distinct names exist, so a linear scan of a small vector beats a map
+    /// on the hot path.
+    counters: Vec<(&'static str, u64)>,
+    /// Deliveries of entries the receiver already held.
+    pub redundant: u64,
+    /// Every event, when the run keeps its trace.
+    pub trace: Option<Vec<TraceEvent>>,
+    /// Timers the node being called asked for, armed when its call returns.
+    pub timers: Vec<(SimDuration, TimerId)>,
+    /// Updates the node being called learned, recorded when its call returns.
+    pub learned: Vec<(Key, Version)>,
+    /// Whether learned updates are recorded at all (off for the bare event loop).
+    pub history_on: bool,
+}
+
+impl<M: Message> Transport<M> {
+    /// A network of `nodes` with `model`'s latency and loss, drawing from `rng`; sends are
+    /// counted per interval of `send_bucket_len` ns over a run of `duration`.
+    pub fn new(
+        nodes: u32,
+        model: NetworkModel,
+        mtu: Option<u32>,
+        rng: StreamRng,
+        fx: FaultState<Event>,
+        duration: SimDuration,
+        record_trace: bool,
+    ) -> Self {
+        let send_bucket_len = duration
+            .as_nanos()
+            .div_ceil(crate::history::SEND_BUCKETS)
+            .max(1_000_000);
+        let buckets = duration.as_nanos() / send_bucket_len + 1;
+        Transport {
+            now: SimTime::ZERO,
+            nodes,
+            mtu,
+            queue: EventQueue::with_default_shape(),
+            slots: InFlight::default(),
+            model,
+            rng,
+            fx,
+            traffic: TrafficCounts::default(),
+            sends_over_time: SendSeries {
+                interval: SimDuration::from_nanos(send_bucket_len).as_secs_f64(),
+                counts: vec![0; buckets as usize],
+            },
+            send_bucket: 0,
+            send_bucket_end: send_bucket_len,
+            send_bucket_len,
+            counters: Vec::new(),
+            redundant: 0,
+            trace: record_trace.then(Vec::new),
+            timers: Vec::new(),
+            learned: Vec::new(),
+            history_on: true,
+        }
+    }
+
+    /// Carries out one send: counts it, then puts it on the wire or, if it is lost or cut
+    /// off, drops it.
+    #[inline]
+    pub fn send(&mut self, from: NodeId, to: NodeId, msg: M) {
+        let bytes = msg.wire_size();
+        let kind = self.trace.is_some().then(|| msg.kind());
+        if self.now.as_nanos() >= self.send_bucket_end {
+            self.next_send_bucket();
+        }
+        self.sends_over_time.counts[self.send_bucket] += 1;
+        if self.mtu.is_some_and(|mtu| bytes > mtu as usize) {
+            self.count("oversize", 1); // a protocol ignored the MTU: reported, not enforced
+        }
+        self.traffic.sent += 1;
+        self.traffic.sent_bytes += bytes as u64;
+        let outcome = if to.0 >= self.nodes {
+            self.traffic.lost += 1;
+            SendOutcome::Lost
+        } else if self.fx.blocks(from, to) {
+            self.traffic.partitioned += 1;
+            SendOutcome::Partitioned
+        } else {
+            match self.fx.links.fate(from, to, &self.model, &mut self.rng) {
+                Fate::Lost => {
+                    self.traffic.lost += 1;
+                    SendOutcome::Lost
+                }
+                Fate::Arrives {
+                    delay,
+                    duplicate,
+                    reordered,
+                } => {
+                    let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+                    let slot = self.slots.put(Flight {
+                        from,
+                        to,
+                        bytes,
+                        msg,
+                    });
+                    if let Some(again) = duplicate {
+                        self.duplicate(slot, again);
+                    }
+                    if reordered {
+                        self.count("reordered", 1);
+                    }
+                    self.in_transit(slot, to, delay);
+                    SendOutcome::InFlight
+                }
+            }
+        };
+        if let Some(kind) = kind {
+            self.record(|at| TraceEvent::Send {
+                at,
+                from,
+                to,
+                kind,
+                bytes,
+                outcome,
+            });
+        }
+    }
+
+    /// Puts a copy of the message in `slot` on the wire, to arrive after `after`.
+    #[cold]
+    fn duplicate(&mut self, slot: u32, after: SimDuration) {
+        let original = self.slots.get(slot);
+        let twin = Flight {
+            from: original.from,
+            to: original.to,
+            bytes: original.bytes,
+            msg: original.msg.clone(),
+        };
+        let to = twin.to;
+        let twin = self.slots.put(twin);
+        self.in_transit(twin, to, after);
+        self.count("duplicated", 1);
+    }
+
+    /// Puts the message in `slot` on the wire, to arrive after `delay`.
+    #[inline(always)]
+    fn in_transit(&mut self, slot: u32, to: NodeId, delay: SimDuration) {
+        self.queue
+            .push(self.now + delay, Event::Deliver { slot, to: to.0 });
+    }
+
+    /// Takes in what a node reports: a redundant delivery or a count at once, a learned
+    /// update for recording when the call returns.
+    #[inline]
+    pub fn observe(&mut self, observation: Observation) {
+        match observation {
+            Observation::Learned { key, version } if self.history_on => {
+                self.learned.push((key, version));
+            }
+            Observation::Redundant { .. } => self.redundant += 1,
+            Observation::Count { what, n } => self.count(what, n),
+            _ => {}
+        }
+    }
+
+    /// Adds to a named counter.
+    #[inline]
+    pub fn count(&mut self, what: &'static str, n: u64) {
+        match self.counters.iter_mut().find(|(name, _)| *name == what) {
+            Some((_, total)) => *total += n,
+            None => self.counters.push((what, n)),
+        }
+    }
+
+    /// The named counts, by name.
+    pub fn counters(&self) -> std::collections::BTreeMap<String, u64> {
+        self.counters
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect()
+    }
+
+    /// Keeps the event `event` makes of the current time in the trace, if the run keeps one
+    /// (only then is it made).
+    #[inline]
+    pub fn record(&mut self, event: impl FnOnce(SimTime) -> TraceEvent) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(event(self.now));
+        }
+    }
+
+    /// Moves the send counter to the interval `now` falls in (time only moves forward).
+    #[cold]
+    fn next_send_bucket(&mut self) {
+        let last = self.sends_over_time.counts.len() - 1;
+        self.send_bucket = ((self.now.as_nanos() / self.send_bucket_len) as usize).min(last);
+        self.send_bucket_end = (self.send_bucket as u64 + 1).saturating_mul(self.send_bucket_len);
+        if self.send_bucket == last {
+            self.send_bucket_end = u64::MAX;
+        }
+    }
+}
