@@ -70,6 +70,8 @@ pub struct EventQueue<E> {
     cursor: u64,
     overflow: BinaryHeap<Reverse<Entry<E>>>,
     in_wheel: usize,
+    /// Orders the side and overflow heaps' ties; only their pushes take a number, since the
+    /// wheel's buckets keep push order by position.
     seq: u64,
     len: usize,
 }
@@ -99,7 +101,10 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// The default shape: ~1 ms buckets (2^20 ns), 4,096 of them (~4.3 s ahead).
+    /// The default shape: ~1 ms buckets (2^20 ns), 4,096 of them (~4.3 s ahead). Narrower
+    /// buckets for larger clusters (8 µs at 10^6 nodes, so that a bucket holds a hundred
+    /// events rather than 20,000) measured 1.07x the wall time at 10^5 nodes and 1.29x at
+    /// 10^6: sorting a large bucket costs less than pushing into thousands of small ones.
     pub fn with_default_shape() -> Self {
         Self::new(20, 12)
     }
@@ -119,43 +124,40 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
         let time = time.as_nanos();
-        let seq = self.seq;
-        self.seq += 1;
         self.len += 1;
         let bucket = time >> self.shift;
-        if bucket <= self.cursor {
-            self.late.push(Reverse(Entry { time, seq, event }));
-        } else if bucket - self.cursor <= self.mask {
-            let slot = &mut self.wheel[(bucket & self.mask) as usize];
-            if slot.capacity() == 0
-                && let Some(spare) = self.spare.pop()
-            {
-                *slot = spare;
+        // Buckets 1..=mask ahead of the cursor are in the wheel; the one being drained (0
+        // ahead), and anything further, take the slow path.
+        if bucket.wrapping_sub(self.cursor).wrapping_sub(1) < self.mask {
+            let index = (bucket & self.mask) as usize;
+            if self.wheel[index].capacity() == 0 {
+                self.refill(index);
             }
-            slot.push(Timed { time, event });
+            self.wheel[index].push(Timed { time, event });
             self.in_wheel += 1;
         } else {
-            self.overflow.push(Reverse(Entry { time, seq, event }));
+            self.push_outside_wheel(time, bucket, event);
         }
     }
 
-    /// The next event of the ordered bucket, if any is left.
-    #[inline]
-    fn next_in_bucket(&self) -> Option<&Timed<E>> {
-        self.order
-            .get(self.next)
-            .map(|&key| &self.current[(key as u32) as usize])
+    /// Gives the empty wheel slot `index` a spare allocation, if one is pooled.
+    #[inline(never)]
+    fn refill(&mut self, index: usize) {
+        if let Some(spare) = self.spare.pop() {
+            self.wheel[index] = spare;
+        }
     }
 
-    /// Whether the side heap's earliest event pops before the bucket's next one. Equal times
-    /// go to the bucket: everything in it was pushed before anything in the side heap.
-    #[inline]
-    fn late_first(&self) -> Option<bool> {
-        match (self.next_in_bucket(), self.late.peek()) {
-            (Some(a), Some(Reverse(b))) => Some(b.time < a.time),
-            (Some(_), None) => Some(false),
-            (None, Some(_)) => Some(true),
-            (None, None) => None,
+    /// A push into the bucket being drained (the side heap) or beyond the wheel (overflow).
+    #[inline(never)]
+    fn push_outside_wheel(&mut self, time: u64, bucket: u64, event: E) {
+        let seq = self.seq;
+        self.seq += 1;
+        let entry = Reverse(Entry { time, seq, event });
+        if bucket <= self.cursor {
+            self.late.push(entry);
+        } else {
+            self.overflow.push(entry);
         }
     }
 
@@ -172,51 +174,73 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.fill_current();
-        let (time, event) = if self.late_first()? {
-            let Reverse(e) = self.late.pop()?;
-            (e.time, e.event)
-        } else {
-            let e = *self.next_in_bucket()?;
-            self.next += 1;
-            (e.time, e.event)
-        };
-        self.len -= 1;
-        Some((SimTime(time), event))
+        self.pop_until(SimTime(u64::MAX))
     }
 
     /// Removes and returns the earliest event if it is due at or before `end`: the loop's one
-    /// call per event (a peek then a pop looked the next event up twice).
+    /// call per event.
     #[inline]
     pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
-        self.fill_current();
         let end = end.as_nanos();
-        let (time, event) = if self.late_first()? {
-            let Reverse(e) = self.late.peek()?;
-            if e.time > end {
+        loop {
+            if !self.late.is_empty() {
+                return self.pop_with_late(end);
+            }
+            if let Some(&key) = self.order.get(self.next) {
+                let e = self.current[(key as u32) as usize];
+                if e.time > end {
+                    return None;
+                }
+                self.next += 1;
+                self.len -= 1;
+                return Some((SimTime(e.time), e.event));
+            }
+            if self.len == 0 || !self.advance() {
                 return None;
             }
-            let Reverse(e) = self.late.pop()?;
-            (e.time, e.event)
-        } else {
-            let e = *self.next_in_bucket()?;
-            if e.time > end {
-                return None;
+        }
+    }
+
+    /// [`pop_until`](Self::pop_until) while the side heap holds events: whichever of its
+    /// earliest and the bucket's next pops first. Equal times go to the bucket: everything in
+    /// it was pushed before anything in the side heap.
+    #[inline(never)]
+    fn pop_with_late(&mut self, end: u64) -> Option<(SimTime, E)> {
+        let Reverse(first_late) = self.late.peek()?;
+        let from_bucket = self
+            .order
+            .get(self.next)
+            .map(|&key| self.current[(key as u32) as usize])
+            .filter(|e| e.time <= first_late.time);
+        let (time, event) = match from_bucket {
+            Some(e) => {
+                if e.time > end {
+                    return None;
+                }
+                self.next += 1;
+                (e.time, e.event)
             }
-            self.next += 1;
-            (e.time, e.event)
+            None => {
+                if first_late.time > end {
+                    return None;
+                }
+                let Reverse(e) = self.late.pop()?;
+                (e.time, e.event)
+            }
         };
         self.len -= 1;
         Some((SimTime(time), event))
     }
 
-    /// Advances the cursor until the current bucket holds something (or nothing is left).
-    fn fill_current(&mut self) {
-        while self.next == self.order.len() && self.late.is_empty() && self.len > 0 {
+    /// Moves the cursor to the next bucket that holds something (the bucket being drained is
+    /// empty, and so is the side heap) and orders it; false if nothing is left anywhere.
+    #[inline(never)]
+    fn advance(&mut self) -> bool {
+        loop {
             if self.in_wheel == 0 {
                 // Nothing within the wheel's span: jump straight to the overflow's earliest.
                 let Some(Reverse(first)) = self.overflow.peek() else {
-                    return;
+                    return false;
                 };
                 self.cursor = first.time >> self.shift;
             } else {
@@ -253,17 +277,21 @@ impl<E: Copy> EventQueue<E> {
                     self.in_wheel += 1;
                 }
             }
-            let within = (1u64 << self.shift) - 1;
-            self.order.clear();
-            self.order.extend(
-                self.current
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| ((e.time & within) << POSITION_BITS) | i as u64),
-            );
-            self.order.sort_unstable();
-            self.next = 0;
+            if !self.current.is_empty() {
+                break;
+            }
         }
+        let within = (1u64 << self.shift) - 1;
+        self.order.clear();
+        self.order.extend(
+            self.current
+                .iter()
+                .enumerate()
+                .map(|(i, e)| ((e.time & within) << POSITION_BITS) | i as u64),
+        );
+        self.order.sort_unstable();
+        self.next = 0;
+        true
     }
 }
 
