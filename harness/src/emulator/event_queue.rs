@@ -56,12 +56,14 @@ pub struct EventQueue<E> {
     shift: u32,
     mask: u64,
     wheel: Vec<Vec<Timed<E>>>,
-    /// The bucket being drained, in push order.
+    /// The bucket being drained, in pop order.
     current: Vec<Timed<E>>,
-    /// `current` in pop order: time within the bucket, then position, one integer each.
-    order: Vec<u64>,
-    /// How many of `order` have popped.
+    /// How many of `current` have popped.
     next: usize,
+    /// The bucket being ordered: time within the bucket, then position, one integer each.
+    order: Vec<u64>,
+    /// The bucket being ordered, in push order (its allocation is kept between buckets).
+    unordered: Vec<Timed<E>>,
     /// Events pushed into the bucket being drained after it was ordered.
     late: BinaryHeap<Reverse<Entry<E>>>,
     /// Emptied bucket allocations, reused for the next slot that fills.
@@ -89,8 +91,9 @@ impl<E: Copy> EventQueue<E> {
             mask: (size as u64) - 1,
             wheel: (0..size).map(|_| Vec::new()).collect(),
             current: Vec::new(),
-            order: Vec::new(),
             next: 0,
+            order: Vec::new(),
+            unordered: Vec::new(),
             late: BinaryHeap::new(),
             spare: Vec::new(),
             cursor: 0,
@@ -166,9 +169,7 @@ impl<E: Copy> EventQueue<E> {
     /// anything.
     #[inline(always)]
     pub fn ahead(&self, distance: usize) -> Option<&E> {
-        self.order
-            .get(self.next + distance)
-            .map(|&key| &self.current[(key as u32) as usize].event)
+        self.current.get(self.next + distance).map(|e| &e.event)
     }
 
     /// Removes and returns the earliest event.
@@ -186,8 +187,7 @@ impl<E: Copy> EventQueue<E> {
             if !self.late.is_empty() {
                 return self.pop_with_late(end);
             }
-            if let Some(&key) = self.order.get(self.next) {
-                let e = self.current[(key as u32) as usize];
+            if let Some(&e) = self.current.get(self.next) {
                 if e.time > end {
                     return None;
                 }
@@ -208,10 +208,10 @@ impl<E: Copy> EventQueue<E> {
     fn pop_with_late(&mut self, end: u64) -> Option<(SimTime, E)> {
         let Reverse(first_late) = self.late.peek()?;
         let from_bucket = self
-            .order
+            .current
             .get(self.next)
-            .map(|&key| self.current[(key as u32) as usize])
-            .filter(|e| e.time <= first_late.time);
+            .filter(|e| e.time <= first_late.time)
+            .copied();
         let (time, event) = match from_bucket {
             Some(e) => {
                 if e.time > end {
@@ -236,10 +236,12 @@ impl<E: Copy> EventQueue<E> {
     /// empty, and so is the side heap) and orders it; false if nothing is left anywhere.
     #[inline(never)]
     fn advance(&mut self) -> bool {
+        let mut bucket = std::mem::take(&mut self.unordered);
         loop {
             if self.in_wheel == 0 {
                 // Nothing within the wheel's span: jump straight to the overflow's earliest.
                 let Some(Reverse(first)) = self.overflow.peek() else {
+                    self.unordered = bucket;
                     return false;
                 };
                 self.cursor = first.time >> self.shift;
@@ -247,16 +249,15 @@ impl<E: Copy> EventQueue<E> {
                 self.cursor += 1;
             }
             let slot = (self.cursor & self.mask) as usize;
-            // The drained bucket's allocation goes to a pool that refills empty wheel slots:
-            // memory then follows the events actually pending, not every slot's high-water mark
-            // (which at 10^6 nodes would be gigabytes), and the wheel stops allocating once warm.
-            let mut drained =
-                std::mem::replace(&mut self.current, std::mem::take(&mut self.wheel[slot]));
-            if drained.capacity() > 0 {
-                drained.clear();
-                self.spare.push(drained);
+            // The emptied allocation goes to a pool that refills empty wheel slots: memory then
+            // follows the events actually pending, not every slot's high-water mark (which at
+            // 10^6 nodes would be gigabytes), and the wheel stops allocating once warm.
+            let mut emptied = std::mem::replace(&mut bucket, std::mem::take(&mut self.wheel[slot]));
+            if emptied.capacity() > 0 {
+                emptied.clear();
+                self.spare.push(emptied);
             }
-            self.in_wheel -= self.current.len();
+            self.in_wheel -= bucket.len();
             // Overflow events that now fall within the wheel's span move in. They leave the heap
             // in (time, seq) order and no event was pushed straight into those buckets yet (they
             // were out of reach until now), so position order stays sequence order.
@@ -271,25 +272,34 @@ impl<E: Copy> EventQueue<E> {
                     event: e.event,
                 };
                 if b == self.cursor {
-                    self.current.push(timed);
+                    bucket.push(timed);
                 } else {
                     self.wheel[(b & self.mask) as usize].push(timed);
                     self.in_wheel += 1;
                 }
             }
-            if !self.current.is_empty() {
+            if !bucket.is_empty() {
                 break;
             }
         }
+        // Order by sorting one integer per event, then lay the events out in that order: the
+        // pops (and the loop's look-ahead) then read them one after the other, where reading
+        // through the sorted indices cost a random access into the bucket per event (half a
+        // megabyte at 10^6 nodes).
         let within = (1u64 << self.shift) - 1;
         self.order.clear();
         self.order.extend(
-            self.current
+            bucket
                 .iter()
                 .enumerate()
                 .map(|(i, e)| ((e.time & within) << POSITION_BITS) | i as u64),
         );
         self.order.sort_unstable();
+        self.current.clear();
+        self.current
+            .extend(self.order.iter().map(|&key| bucket[(key as u32) as usize]));
+        bucket.clear();
+        self.unordered = bucket;
         self.next = 0;
         true
     }
