@@ -182,7 +182,7 @@ timer events carry no key, so --key shows writes, reads and learned records only
   hearsay replay store/quickstart/latest --strategy rumor --seed 4 --node 17
   hearsay replay --seed 4 --strategy anti-entropy scenarios/quickstart.yaml --from 2s --to 2.5s
   hearsay replay --seed 4 --strategy rumor scenarios/quickstart.yaml --kind learned --key 1
-  hearsay replay --seed 4 --strategy rumor scenarios/quickstart.yaml --expect-fingerprint 0xa132a59c38713385
+  hearsay replay --seed 4 --strategy rumor scenarios/quickstart.yaml --expect-fingerprint 0xac64c0653e491e8c
 
 Exit codes: 0 reproduced, 1 the fingerprint differs or a check failed, 2 bad usage."
     )]

@@ -266,7 +266,7 @@ fn normalize_fingerprint(hex: &str) -> Result<String> {
         .to_ascii_lowercase();
     if h.len() != 16 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
         bail!(UsageError(format!(
-            "--expect-fingerprint `{hex}`: expected 16 hex digits, like 0xa132a59c38713385"
+            "--expect-fingerprint `{hex}`: expected 16 hex digits, like 0xac64c0653e491e8c"
         )));
     }
     Ok(h)
