@@ -12,7 +12,10 @@ use smallvec::SmallVec;
 /// The peers drawn for one round. Fanouts are small, so the list lives on the caller's stack:
 /// a node keeps no buffer of its own (at 10^6 nodes a per-node `Vec` cost an allocation and a
 /// cache miss per round).
-pub type PeerList = SmallVec<[NodeId; 8]>;
+pub type PeerList = SmallVec<[NodeId; PEER_LIST_INLINE]>;
+
+/// Peers a [`PeerList`] holds without allocating.
+pub const PEER_LIST_INLINE: usize = 8;
 
 /// A source of gossip partners for one node.
 pub trait PeerSampler {
@@ -72,6 +75,7 @@ impl PeerSampler for UniformPeers {
         Some(NodeId(if r >= me.0 { r + 1 } else { r }))
     }
 
+    #[inline]
     fn sample_distinct<R: Rng + ?Sized>(
         &self,
         me: NodeId,
@@ -82,11 +86,35 @@ impl PeerSampler for UniformPeers {
         out.clear();
         let available = self.population(me) as usize;
         let want = count.min(available);
-        // Fanouts are small next to the membership, so rejecting repeats is cheap.
-        while out.len() < want {
-            let Some(p) = self.sample(me, rng) else { break };
-            if !out.contains(&p) {
-                out.push(p);
+        if want == 0 || self.members < 2 {
+            return;
+        }
+        // Fanouts are small next to the membership, so rejecting repeats is cheap. A fanout
+        // that fits the list's inline room is drawn into a plain array first: the list's own
+        // push and search check where its storage lives on every call (a quarter of a gossip
+        // round's instructions).
+        let others = u64::from(self.members - 1);
+        let draw = |rng: &mut R| {
+            let r = uniform_below(rng, others) as u32;
+            NodeId(if r >= me.0 { r + 1 } else { r })
+        };
+        if want <= PEER_LIST_INLINE {
+            let mut picked = [NodeId(0); PEER_LIST_INLINE];
+            let mut n = 0;
+            while n < want {
+                let p = draw(rng);
+                if !picked[..n].contains(&p) {
+                    picked[n] = p;
+                    n += 1;
+                }
+            }
+            out.extend_from_slice(&picked[..n]);
+        } else {
+            while out.len() < want {
+                let p = draw(rng);
+                if !out.contains(&p) {
+                    out.push(p);
+                }
             }
         }
     }
