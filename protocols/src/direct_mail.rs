@@ -72,6 +72,7 @@ pub enum DirectMailMessage {
 }
 
 impl Message for DirectMailMessage {
+    #[inline]
     fn wire_size(&self) -> usize {
         match self {
             DirectMailMessage::Mail { .. } => HEADER_WIRE_BYTES + ENTRY_WIRE_BYTES,
@@ -80,6 +81,7 @@ impl Message for DirectMailMessage {
         }
     }
 
+    #[inline]
     fn kind(&self) -> &'static str {
         match self {
             DirectMailMessage::Mail { .. } => "mail",

@@ -125,6 +125,7 @@ pub enum PushThenPullMessage {
 }
 
 impl Message for PushThenPullMessage {
+    #[inline]
     fn wire_size(&self) -> usize {
         match self {
             PushThenPullMessage::Push { updates } | PushThenPullMessage::Reply { updates } => {
@@ -134,6 +135,7 @@ impl Message for PushThenPullMessage {
         }
     }
 
+    #[inline]
     fn kind(&self) -> &'static str {
         match self {
             PushThenPullMessage::Push { .. } => "ptp-push",

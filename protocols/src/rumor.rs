@@ -161,6 +161,7 @@ impl RumorMessage {
 }
 
 impl Message for RumorMessage {
+    #[inline]
     fn wire_size(&self) -> usize {
         match self {
             RumorMessage::Push { updates } | RumorMessage::PushPull { updates } => {
@@ -179,6 +180,7 @@ impl Message for RumorMessage {
         }
     }
 
+    #[inline]
     fn kind(&self) -> &'static str {
         match self {
             RumorMessage::Push { .. } => "rumor-push",

@@ -50,6 +50,7 @@ pub enum RumorWithAntiEntropyMessage {
 
 impl Message for RumorWithAntiEntropyMessage {
     /// The inner message's size: the header's kind byte already tells the layers apart.
+    #[inline]
     fn wire_size(&self) -> usize {
         match self {
             RumorWithAntiEntropyMessage::Rumor(m) => m.wire_size(),
@@ -57,6 +58,7 @@ impl Message for RumorWithAntiEntropyMessage {
         }
     }
 
+    #[inline]
     fn kind(&self) -> &'static str {
         match self {
             RumorWithAntiEntropyMessage::Rumor(m) => m.kind(),

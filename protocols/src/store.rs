@@ -110,7 +110,7 @@ impl VersionedStore {
 
     /// Merges one incoming entry, replacing the held one when `prefers(incoming, held)`.
     /// (For protocols whose rule is not a [`ConflictRule`] — including broken ones.)
-    #[inline]
+    #[inline(always)]
     pub fn merge_with(
         &mut self,
         key: Key,

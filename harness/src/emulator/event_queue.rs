@@ -6,13 +6,12 @@
 //! the wheel spans wait in an overflow heap until the wheel reaches them.
 //!
 //! A bucket's events are appended in push order, which is sequence order, so when the wheel
-//! reaches a bucket it only has to order them by time, ties kept in place. It does so by sorting
-//! one integer per event (time within the bucket, then position), which costs a third of
-//! sorting the events themselves by `(time, seq)`, and the events need not carry their sequence
-//! number at all. The rare event pushed into the bucket being drained (a delay shorter than the
+//! reaches a bucket it only has to order them by time, ties kept in place (a stable ordering,
+//! [`BucketOrder`]), and the events need not carry their sequence number at all. The rare event pushed into the bucket being drained (a delay shorter than the
 //! bucket) goes to a small side heap; it was pushed after everything in the bucket, so on equal
 //! times the bucket's event pops first, and order stays exact.
 
+use super::bucket_order::BucketOrder;
 use hearsay_protocols::SimTime;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -48,9 +47,6 @@ struct Timed<E> {
     event: E,
 }
 
-/// The low bits of a sort key: the event's position in its bucket.
-const POSITION_BITS: u32 = 32;
-
 /// A priority queue of events ordered by `(time, insertion sequence)`.
 pub struct EventQueue<E> {
     shift: u32,
@@ -60,8 +56,8 @@ pub struct EventQueue<E> {
     current: Vec<Timed<E>>,
     /// How many of `current` have popped.
     next: usize,
-    /// The bucket being ordered: time within the bucket, then position, one integer each.
-    order: Vec<u64>,
+    /// Scratch space for ordering a bucket.
+    order: BucketOrder,
     /// The bucket being ordered, in push order (its allocation is kept between buckets).
     unordered: Vec<Timed<E>>,
     /// Events pushed into the bucket being drained after it was ordered.
@@ -79,12 +75,9 @@ pub struct EventQueue<E> {
 }
 
 impl<E: Copy> EventQueue<E> {
-    /// A queue with buckets of `2^shift` ns (at most 2^31) and `2^wheel_bits` buckets.
+    /// A queue with buckets of `2^shift` ns (at most 2^32) and `2^wheel_bits` buckets.
     pub fn new(shift: u32, wheel_bits: u32) -> Self {
-        assert!(
-            shift <= 31,
-            "bucket offsets must fit beside a 32-bit position"
-        );
+        assert!(shift <= 32, "a bucket spans at most 2^32 ns");
         let size = 1usize << wheel_bits;
         EventQueue {
             shift,
@@ -92,7 +85,7 @@ impl<E: Copy> EventQueue<E> {
             wheel: (0..size).map(|_| Vec::new()).collect(),
             current: Vec::new(),
             next: 0,
-            order: Vec::new(),
+            order: BucketOrder::default(),
             unordered: Vec::new(),
             late: BinaryHeap::new(),
             spare: Vec::new(),
@@ -124,7 +117,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Schedules `event` at `time`. Times earlier than the bucket being drained are treated as
     /// "now" (they pop next, in sequence order); the emulator never schedules into the past.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, time: SimTime, event: E) {
         let time = time.as_nanos();
         self.len += 1;
@@ -282,22 +275,12 @@ impl<E: Copy> EventQueue<E> {
                 break;
             }
         }
-        // Order by sorting one integer per event, then lay the events out in that order: the
-        // pops (and the loop's look-ahead) then read them one after the other, where reading
-        // through the sorted indices cost a random access into the bucket per event (half a
-        // megabyte at 10^6 nodes).
+        // Lay the events out in pop order: the pops (and the loop's look-ahead) then read them
+        // one after the other, where reading through sorted indices cost a random access into
+        // the bucket per event (half a megabyte at 10^6 nodes).
         let within = (1u64 << self.shift) - 1;
-        self.order.clear();
-        self.order.extend(
-            bucket
-                .iter()
-                .enumerate()
-                .map(|(i, e)| ((e.time & within) << POSITION_BITS) | i as u64),
-        );
-        self.order.sort_unstable();
-        self.current.clear();
-        self.current
-            .extend(self.order.iter().map(|&key| bucket[(key as u32) as usize]));
+        self.order
+            .order(&bucket, &mut self.current, self.shift, |e| e.time & within);
         bucket.clear();
         self.unordered = bucket;
         self.next = 0;

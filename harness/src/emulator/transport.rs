@@ -47,7 +47,11 @@ impl<M> InFlight<M> {
     pub fn put(&mut self, flight: Flight<M>) -> u32 {
         match self.free.pop() {
             Some(s) => {
-                self.slots[s as usize] = Some(flight);
+                // A free slot is empty: forgetting what it held (nothing) spares the drop code
+                // a plain assignment runs for whatever message type the slot could hold.
+                let held = std::mem::replace(&mut self.slots[s as usize], Some(flight));
+                debug_assert!(held.is_none(), "a free in-flight slot held a message");
+                std::mem::forget(held);
                 s
             }
             None => {

@@ -198,6 +198,7 @@ pub enum AntiEntropyMessage {
 }
 
 impl Message for AntiEntropyMessage {
+    #[inline]
     fn wire_size(&self) -> usize {
         HEADER_WIRE_BYTES
             + match self {
@@ -216,6 +217,7 @@ impl Message for AntiEntropyMessage {
             }
     }
 
+    #[inline]
     fn kind(&self) -> &'static str {
         match self {
             AntiEntropyMessage::State {

@@ -50,6 +50,7 @@ pub enum ZooMessage {
 }
 
 impl Message for ZooMessage {
+    #[inline]
     fn wire_size(&self) -> usize {
         HEADER_WIRE_BYTES
             + match self {
@@ -62,6 +63,7 @@ impl Message for ZooMessage {
             }
     }
 
+    #[inline]
     fn kind(&self) -> &'static str {
         match self {
             ZooMessage::State { .. } => "zoo-state",

@@ -18,9 +18,11 @@ pub struct Broadcast {
 }
 
 impl Message for Broadcast {
+    #[inline]
     fn wire_size(&self) -> usize {
         HEADER_WIRE_BYTES + ENTRY_WIRE_BYTES
     }
+    #[inline]
     fn kind(&self) -> &'static str {
         "zoo-broadcast"
     }
