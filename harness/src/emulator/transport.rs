@@ -49,7 +49,7 @@ impl<M> InFlight<M> {
             Some(s) => {
                 // A free slot is empty: forgetting what it held (nothing) spares the drop code
                 // a plain assignment runs for whatever message type the slot could hold.
-                let held = std::mem::replace(&mut self.slots[s as usize], Some(flight));
+                let held = self.slots[s as usize].replace(flight);
                 debug_assert!(held.is_none(), "a free in-flight slot held a message");
                 std::mem::forget(held);
                 s
