@@ -92,6 +92,12 @@ impl LinkRules {
         }
     }
 
+    /// Whether no network fault is in force.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     /// Ends every network fault.
     pub fn clear(&mut self) {
         self.rules.clear();

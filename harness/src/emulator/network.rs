@@ -41,6 +41,12 @@ impl NetworkModel {
         self.spec.loss > 0.0 && coin(rng, self.spec.loss)
     }
 
+    /// The base loss rate.
+    #[inline]
+    pub fn loss(&self) -> f64 {
+        self.spec.loss
+    }
+
     /// One draw of the base latency.
     #[inline]
     pub fn latency<R: Rng>(&self, rng: &mut R) -> SimDuration {

@@ -118,6 +118,8 @@ pub(crate) struct Transport<M> {
     pub learned: Vec<(Key, Version)>,
     /// Whether learned updates are recorded at all (off for the bare event loop).
     pub history_on: bool,
+    /// Whether a send needs nothing but a latency draw (see [`Transport::is_plain`]).
+    plain: bool,
 }
 
 impl<M: Message> Transport<M> {
@@ -160,7 +162,14 @@ impl<M: Message> Transport<M> {
             timers: Vec::new(),
             learned: Vec::new(),
             history_on: true,
+            plain: false,
         }
+        .refreshed()
+    }
+
+    fn refreshed(mut self) -> Self {
+        self.refresh();
+        self
     }
 
     /// Carries out one send: counts it, then puts it on the wire or, if it is lost or cut
@@ -168,16 +177,54 @@ impl<M: Message> Transport<M> {
     #[inline]
     pub fn send(&mut self, from: NodeId, to: NodeId, msg: M) {
         let bytes = msg.wire_size();
-        let kind = self.trace.is_some().then(|| msg.kind());
         if self.now.as_nanos() >= self.send_bucket_end {
             self.next_send_bucket();
         }
         self.sends_over_time.counts[self.send_bucket] += 1;
+        self.traffic.sent += 1;
+        self.traffic.sent_bytes += bytes as u64;
+        if self.plain && to.0 < self.nodes {
+            // Nothing between the nodes but latency: the common case, kept short. It draws
+            // from the network stream exactly what the general path would (no loss draw when
+            // the loss rate is zero).
+            let delay = self.model.latency(&mut self.rng);
+            let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+            let slot = self.slots.put(Flight {
+                from,
+                to,
+                bytes,
+                msg,
+            });
+            self.in_transit(slot, to, delay);
+        } else {
+            self.send_through_faults(from, to, msg, bytes);
+        }
+    }
+
+    /// Whether sends need nothing but a latency draw: no partition, no network fault, no
+    /// random loss, no size limit to check, no trace to keep. Refreshed whenever one of those
+    /// changes (see [`Transport::refresh`]).
+    fn is_plain(&self) -> bool {
+        self.fx.cut.is_none()
+            && self.fx.links.is_empty()
+            && self.model.loss() == 0.0
+            && self.mtu.is_none()
+            && self.trace.is_none()
+    }
+
+    /// Takes note that the faults in force (or what is traced) changed.
+    pub fn refresh(&mut self) {
+        self.plain = self.is_plain();
+    }
+
+    /// A send through whatever stands between the nodes: partitions, loss, network faults; or
+    /// one that must be checked against the MTU or traced.
+    #[inline(never)]
+    fn send_through_faults(&mut self, from: NodeId, to: NodeId, msg: M, bytes: usize) {
+        let kind = self.trace.is_some().then(|| msg.kind());
         if self.mtu.is_some_and(|mtu| bytes > mtu as usize) {
             self.count("oversize", 1); // a protocol ignored the MTU: reported, not enforced
         }
-        self.traffic.sent += 1;
-        self.traffic.sent_bytes += bytes as u64;
         let outcome = if to.0 >= self.nodes {
             self.traffic.lost += 1;
             SendOutcome::Lost

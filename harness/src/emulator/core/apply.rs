@@ -100,6 +100,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 }
             }
         }
+        self.net.refresh();
     }
 
     fn node_event(&mut self, node: NodeId, kind: NodeEventKind) {
