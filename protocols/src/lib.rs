@@ -39,7 +39,7 @@ pub mod zoo;
 
 pub use conflict::{ConflictRule, MergeOutcome};
 pub use local_write::{local_write, write_version};
-pub use message::{ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Message};
+pub use message::{ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Message, entries_of};
 pub use node::{Context, Node, Observation, TimerId};
 pub use node_id::NodeId;
 pub use peer_sampling::{PeerList, PeerSampler, UniformPeers};

@@ -8,6 +8,17 @@ use smallvec::SmallVec;
 /// gossip message — one update — costs no heap allocation on the emulator's hot path.
 pub type Entries = SmallVec<[(Key, Versioned); 1]>;
 
+/// The entries of `from` as a message's payload. One entry (a single update, the common
+/// gossip message) is written straight into the inline slot, where copying a slice goes
+/// through a call to `memcpy`.
+#[inline]
+pub fn entries_of(from: &[(Key, Versioned)]) -> Entries {
+    match from {
+        [one] => Entries::from_buf([*one]),
+        _ => Entries::from_slice(from),
+    }
+}
+
 /// Bytes every message costs before its payload: a one-byte kind, the sender's id, a sequence
 /// number and a length — the framing any real UDP gossip carries.
 pub const HEADER_WIRE_BYTES: usize = 12;

@@ -38,7 +38,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         store: &VersionedStore,
         ctx: &mut C,
     ) -> Entries {
-        let mut entries = Entries::from_slice(store.entries());
+        let mut entries = crate::entries_of(store.entries());
         self.fit(ctx, &mut entries, HEADER_WIRE_BYTES + STATE_FIXED);
         entries
     }

@@ -143,7 +143,7 @@ impl<S: PeerSampler> BrokenAntiEntropyNode<S> {
     }
 
     fn full_state(&self) -> Entries {
-        Entries::from_slice(self.store.entries())
+        crate::entries_of(self.store.entries())
     }
 
     fn digest(&self) -> [u64; BUCKETS] {
