@@ -290,7 +290,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     prefetch_all(node);
                 }
                 if let Some(entry) = self.net.slots.peek(slot) {
-                    prefetch(entry);
+                    // A message in flight spans two lines, its addressee in the second.
+                    prefetch_all(entry);
                 }
                 if let Some(alive) = self.alive.get(to as usize) {
                     prefetch(alive);
