@@ -422,8 +422,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 
-    /// Calls into one node. Its sends go onto the network during the call; the timers it
-    /// armed and the updates it learned are carried out when it returns.
+    /// Calls into one node. Its sends and timers go onto the network and into the queue
+    /// during the call; the updates it learned are recorded when it returns.
     #[inline(always)]
     fn call(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut EmulatorContext<'_, N::Message>)) {
         let i = id.index();
@@ -432,6 +432,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             let mut ctx = EmulatorContext {
                 now: self.net.fx.local_time(i, self.net.now),
                 me: id,
+                incarnation: &self.incarnation[i],
                 rng: &mut self.rngs[i],
                 net: &mut self.net,
             };
@@ -440,29 +441,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         if let (Some(agreement), Some(before)) = (&mut self.agreement, before) {
             agreement.moved(before, self.nodes[i].fingerprint());
         }
-        if !self.net.timers.is_empty() {
-            self.arm_timers(id);
-        }
         if !self.net.learned.is_empty() {
             self.record_learned(id);
-        }
-    }
-
-    /// Schedules the timers node `id` armed during its call.
-    #[inline(never)]
-    fn arm_timers(&mut self, id: NodeId) {
-        let incarnation = self.incarnation[id.index()];
-        let now = self.now();
-        let net = &mut self.net;
-        for (after, timer) in net.timers.drain(..) {
-            net.queue.push(
-                now + after,
-                Event::Timer {
-                    node: id.0,
-                    timer,
-                    incarnation,
-                },
-            );
         }
     }
 

@@ -112,8 +112,6 @@ pub(crate) struct Transport<M> {
     pub redundant: u64,
     /// Every event, when the run keeps its trace.
     pub trace: Option<Vec<TraceEvent>>,
-    /// Timers the node being called asked for, armed when its call returns.
-    pub timers: Vec<(SimDuration, TimerId)>,
     /// Updates the node being called learned, recorded when its call returns.
     pub learned: Vec<(Key, Version)>,
     /// Whether learned updates are recorded at all (off for the bare event loop).
@@ -159,7 +157,6 @@ impl<M: Message> Transport<M> {
             counters: Vec::new(),
             redundant: 0,
             trace: record_trace.then(Vec::new),
-            timers: Vec::new(),
             learned: Vec::new(),
             history_on: true,
             plain: false,
@@ -270,6 +267,26 @@ impl<M: Message> Transport<M> {
                 outcome,
             });
         }
+    }
+
+    /// Arms `node`'s timer `timer` to fire after `after`, unless the process that armed it
+    /// (`incarnation`) has stopped by then.
+    #[inline]
+    pub fn set_timer(
+        &mut self,
+        node: NodeId,
+        after: SimDuration,
+        timer: TimerId,
+        incarnation: u32,
+    ) {
+        self.queue.push(
+            self.now + after,
+            Event::Timer {
+                node: node.0,
+                timer,
+                incarnation,
+            },
+        );
     }
 
     /// Puts a copy of the message in `slot` on the wire, to arrive after `after`.
