@@ -162,7 +162,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         self.recount_agreement();
         let prefetching = self.nodes.len() * std::mem::size_of::<N>() > PREFETCH_ABOVE_BYTES;
         let mut stopped_converged = false;
-        while let Some((t, event)) = self.net.queue.pop_until(end) {
+        while let Some((t, &event)) = self.net.queue.pop_ref(end) {
             self.net.now = t;
             if prefetching {
                 self.prefetch_ahead();

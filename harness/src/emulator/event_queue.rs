@@ -62,6 +62,8 @@ pub struct EventQueue<E> {
     unordered: Vec<Timed<E>>,
     /// Events pushed into the bucket being drained after it was ordered.
     late: BinaryHeap<Reverse<Entry<E>>>,
+    /// The last event popped from `late`, which [`EventQueue::pop_ref`] lends out.
+    popped_late: Option<E>,
     /// Emptied bucket allocations, reused for the next slot that fills.
     spare: Vec<Vec<Timed<E>>>,
     /// The bucket being drained (absolute index: time >> shift).
@@ -88,6 +90,7 @@ impl<E: Copy> EventQueue<E> {
             order: BucketOrder::default(),
             unordered: Vec::new(),
             late: BinaryHeap::new(),
+            popped_late: None,
             spare: Vec::new(),
             cursor: 0,
             overflow: BinaryHeap::new(),
@@ -171,22 +174,31 @@ impl<E: Copy> EventQueue<E> {
         self.pop_until(SimTime(u64::MAX))
     }
 
-    /// Removes and returns the earliest event if it is due at or before `end`: the loop's one
-    /// call per event.
+    /// Removes and returns the earliest event if it is due at or before `end`.
     #[inline]
     pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        self.pop_ref(end).map(|(t, e)| (t, *e))
+    }
+
+    /// [`pop_until`](Self::pop_until), the loop's one call per event, returning the event by
+    /// reference into the queue's own storage. Returned by value, the time and the event came
+    /// back through a temporary on the stack, and reading it back right after it was written,
+    /// in other widths, stalled the core on every event (store-to-load forwarding fails).
+    #[inline]
+    pub fn pop_ref(&mut self, end: SimTime) -> Option<(SimTime, &E)> {
         let end = end.as_nanos();
         loop {
             if !self.late.is_empty() {
                 return self.pop_with_late(end);
             }
-            if let Some(&e) = self.current.get(self.next) {
+            if self.next < self.current.len() {
+                let e = &self.current[self.next];
                 if e.time > end {
                     return None;
                 }
                 self.next += 1;
                 self.len -= 1;
-                return Some((SimTime(e.time), e.event));
+                return Some((SimTime(e.time), &e.event));
             }
             if self.len == 0 || !self.advance() {
                 return None;
@@ -194,35 +206,33 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// [`pop_until`](Self::pop_until) while the side heap holds events: whichever of its
-    /// earliest and the bucket's next pops first. Equal times go to the bucket: everything in
-    /// it was pushed before anything in the side heap.
+    /// [`pop_ref`](Self::pop_ref) while the side heap holds events: whichever of its earliest
+    /// and the bucket's next pops first. Equal times go to the bucket: everything in it was
+    /// pushed before anything in the side heap.
     #[inline(never)]
-    fn pop_with_late(&mut self, end: u64) -> Option<(SimTime, E)> {
+    fn pop_with_late(&mut self, end: u64) -> Option<(SimTime, &E)> {
         let Reverse(first_late) = self.late.peek()?;
-        let from_bucket = self
+        let late_time = first_late.time;
+        let bucket_first = self
             .current
             .get(self.next)
-            .filter(|e| e.time <= first_late.time)
-            .copied();
-        let (time, event) = match from_bucket {
-            Some(e) => {
-                if e.time > end {
-                    return None;
-                }
-                self.next += 1;
-                (e.time, e.event)
+            .is_some_and(|e| e.time <= late_time);
+        if bucket_first {
+            let e = &self.current[self.next];
+            if e.time > end {
+                return None;
             }
-            None => {
-                if first_late.time > end {
-                    return None;
-                }
-                let Reverse(e) = self.late.pop()?;
-                (e.time, e.event)
-            }
-        };
+            self.next += 1;
+            self.len -= 1;
+            return Some((SimTime(e.time), &e.event));
+        }
+        if late_time > end {
+            return None;
+        }
+        let Reverse(e) = self.late.pop()?;
         self.len -= 1;
-        Some((SimTime(time), event))
+        self.popped_late = Some(e.event);
+        self.popped_late.as_ref().map(|event| (SimTime(e.time), event))
     }
 
     /// Moves the cursor to the next bucket that holds something (the bucket being drained is
