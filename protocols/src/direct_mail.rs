@@ -229,9 +229,9 @@ impl<S: PeerSampler> Node for DirectMailNode<S> {
         &mut self,
         ctx: &mut C,
         from: NodeId,
-        msg: DirectMailMessage,
+        msg: &DirectMailMessage,
     ) {
-        match msg {
+        match *msg {
             DirectMailMessage::Mail { key, entry } => {
                 match self.store.merge(key, entry, self.config.conflict) {
                     MergeOutcome::Applied => ctx.observe(Observation::Learned {

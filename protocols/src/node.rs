@@ -82,12 +82,14 @@ pub trait Node {
     /// A timer armed with [`Context::set_timer`] fired.
     fn on_timer<C: Context<Self::Message>>(&mut self, ctx: &mut C, timer: TimerId);
 
-    /// A message arrived from `from`.
+    /// A message arrived from `from`. The driver keeps the message (its receive buffer); the
+    /// node reads it and copies what it keeps. (Taken by value, a message was copied at every
+    /// layer of a call, and reading the fresh copies stalled the emulator's loop.)
     fn on_message<C: Context<Self::Message>>(
         &mut self,
         ctx: &mut C,
         from: NodeId,
-        msg: Self::Message,
+        msg: &Self::Message,
     );
 
     /// A client writes `value` to `key` at this node. The node stamps the write with its local

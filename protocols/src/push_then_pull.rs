@@ -332,7 +332,7 @@ impl<S: PeerSampler> Node for PushThenPullNode<S> {
         &mut self,
         ctx: &mut C,
         from: NodeId,
-        msg: PushThenPullMessage,
+        msg: &PushThenPullMessage,
     ) {
         match msg {
             PushThenPullMessage::Push { updates } | PushThenPullMessage::Reply { updates } => {

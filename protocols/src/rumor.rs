@@ -443,18 +443,18 @@ impl<S: PeerSampler> RumorEngine<S> {
         store: &mut VersionedStore,
         ctx: &mut C,
         from: NodeId,
-        msg: RumorMessage,
+        msg: &RumorMessage,
     ) {
         let feedback = self.config.removal.uses_feedback();
         match msg {
             RumorMessage::Push { updates } => {
-                let known = self.merge_all(store, ctx, &updates);
+                let known = self.merge_all(store, ctx, updates);
                 if feedback && !known.is_empty() {
                     ctx.send(from, RumorMessage::Feedback { known });
                 }
             }
             RumorMessage::Feedback { known } => {
-                for key in known {
+                for &key in known {
                     self.known_by_peer(key, ctx.rng());
                 }
             }
@@ -475,7 +475,7 @@ impl<S: PeerSampler> RumorEngine<S> {
                 }
             }
             RumorMessage::PushPull { updates: pushed } => {
-                let mut known = self.merge_all(store, ctx, &pushed);
+                let mut known = self.merge_all(store, ctx, pushed);
                 if !feedback {
                     known.clear();
                 }
@@ -492,10 +492,10 @@ impl<S: PeerSampler> RumorEngine<S> {
                 }
             }
             RumorMessage::Reply { updates, known } => {
-                for key in known {
+                for &key in known {
                     self.known_by_peer(key, ctx.rng());
                 }
-                let known = self.merge_all(store, ctx, &updates);
+                let known = self.merge_all(store, ctx, updates);
                 if feedback && !known.is_empty() {
                     ctx.send(from, RumorMessage::Feedback { known });
                 }
@@ -558,7 +558,7 @@ impl<S: PeerSampler> Node for RumorNode<S> {
         &mut self,
         ctx: &mut C,
         from: NodeId,
-        msg: RumorMessage,
+        msg: &RumorMessage,
     ) {
         self.engine.on_message(&mut self.store, ctx, from, msg);
     }

@@ -165,7 +165,7 @@ impl<S: PeerSampler + Clone> Node for RumorWithAntiEntropyNode<S> {
         &mut self,
         ctx: &mut C,
         from: NodeId,
-        msg: RumorWithAntiEntropyMessage,
+        msg: &RumorWithAntiEntropyMessage,
     ) {
         match msg {
             RumorWithAntiEntropyMessage::Rumor(m) => {

@@ -178,7 +178,7 @@ impl<N: Node> Sim<N> {
             match self.events.remove(&seq).expect("event") {
                 Event::Deliver(from, to, msg) => {
                     if self.alive[to.index()] {
-                        self.call(to, |n, ctx| n.on_message(ctx, from, msg));
+                        self.call(to, |n, ctx| n.on_message(ctx, from, &msg));
                     }
                 }
                 Event::Timer(node, t, inc) => {

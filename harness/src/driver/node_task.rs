@@ -277,7 +277,7 @@ where
                     return;
                 }
                 self.recorder.delivered(from, self.me);
-                self.call(|node, ctx| node.on_message(ctx, from, msg));
+                self.call(|node, ctx| node.on_message(ctx, from, &msg));
             }
             Err(_) => self.recorder.count("malformed-datagram", 1),
         }

@@ -475,8 +475,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             self.net
                 .record(|at| TraceEvent::Deliver { at, from, to, kind });
         }
-        let msg = flight.msg;
-        self.call(to, |node, ctx| node.on_message(ctx, from, msg));
+        self.call(to, |node, ctx| node.on_message(ctx, from, &flight.msg));
     }
 
     /// Drops the message in `slot`: its addressee is down (crashed, or out of the cluster).

@@ -49,12 +49,12 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         store: &mut VersionedStore,
         ctx: &mut C,
         from: NodeId,
-        entries: Entries,
+        entries: &[(Key, Versioned)],
         reply_wanted: bool,
     ) {
-        self.merge_all(store, ctx, &entries);
+        self.merge_all(store, ctx, entries);
         if reply_wanted {
-            let mut missing = difference(store, &entries);
+            let mut missing = difference(store, entries);
             if !missing.is_empty() {
                 self.fit(ctx, &mut missing, HEADER_WIRE_BYTES + STATE_FIXED);
                 self.send(

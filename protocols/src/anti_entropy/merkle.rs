@@ -373,14 +373,14 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         ctx: &mut C,
         from: NodeId,
         buckets: &[u32],
-        entries: Vec<(Key, Versioned)>,
+        entries: &[(Key, Versioned)],
         reply_wanted: bool,
     ) {
-        self.merge_all(store, ctx, &entries);
+        self.merge_all(store, ctx, entries);
         if !reply_wanted {
             return;
         }
-        let mine = self.bucket_entries(store, ctx, buckets, &entries);
+        let mine = self.bucket_entries(store, ctx, buckets, entries);
         if !mine.is_empty() {
             self.send(
                 ctx,
@@ -656,7 +656,7 @@ mod follow_tests {
                         &mut probe,
                         NodeId(1),
                         &asked,
-                        es.clone(),
+                        &es,
                         true,
                     );
                     let expected = scanned(&store, depth, &asked, &es);

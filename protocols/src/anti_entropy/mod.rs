@@ -324,11 +324,11 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         store: &mut VersionedStore,
         ctx: &mut C,
         from: NodeId,
-        msg: AntiEntropyMessage,
+        msg: &AntiEntropyMessage,
     ) {
-        match msg {
+        match *msg {
             AntiEntropyMessage::State {
-                entries,
+                ref entries,
                 reply_wanted,
             } => self.on_state(store, ctx, from, entries, reply_wanted),
             AntiEntropyMessage::PullRequest => self.on_pull_request(store, ctx, from),
@@ -336,20 +336,20 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
                 self.on_digest(store, ctx, from, checksum)
             }
             AntiEntropyMessage::Recent {
-                entries,
+                ref entries,
                 checksum,
                 reply_wanted,
             } => self.on_recent(store, ctx, from, entries, checksum, reply_wanted),
             AntiEntropyMessage::MerkleLevel {
                 level,
-                nodes,
+                ref nodes,
                 from_initiator,
-            } => self.on_merkle_level(store, ctx, from, level, &nodes, from_initiator),
+            } => self.on_merkle_level(store, ctx, from, level, nodes, from_initiator),
             AntiEntropyMessage::MerkleBuckets {
-                buckets,
-                entries,
+                ref buckets,
+                ref entries,
                 reply_wanted,
-            } => self.on_merkle_buckets(store, ctx, from, &buckets, entries, reply_wanted),
+            } => self.on_merkle_buckets(store, ctx, from, buckets, entries, reply_wanted),
         }
     }
 
@@ -462,7 +462,7 @@ impl<S: PeerSampler> Node for AntiEntropyNode<S> {
         &mut self,
         ctx: &mut C,
         from: NodeId,
-        msg: AntiEntropyMessage,
+        msg: &AntiEntropyMessage,
     ) {
         self.engine.on_message(&mut self.store, ctx, from, msg);
     }

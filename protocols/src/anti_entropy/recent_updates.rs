@@ -19,8 +19,8 @@
 
 use super::{AntiEntropyEngine, AntiEntropyMessage, ExchangeMode, RECENT_FIXED};
 use crate::{
-    Context, Entries, HEADER_WIRE_BYTES, NodeId, Observation, PeerSampler, SimDuration,
-    VersionedStore,
+    Context, Entries, HEADER_WIRE_BYTES, Key, NodeId, Observation, PeerSampler, SimDuration,
+    Versioned, VersionedStore,
 };
 
 impl<S: PeerSampler> AntiEntropyEngine<S> {
@@ -74,18 +74,18 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         store: &mut VersionedStore,
         ctx: &mut C,
         from: NodeId,
-        entries: Entries,
+        entries: &[(Key, Versioned)],
         checksum: u64,
         reply_wanted: bool,
     ) {
-        self.merge_all(store, ctx, &entries);
+        self.merge_all(store, ctx, entries);
         let window = match self.config.reconciliation {
             super::Reconciliation::RecentUpdates { window } => window,
             _ => super::DEFAULT_RECENT_WINDOW,
         };
         if reply_wanted {
             // We are the peer of a pull or push-pull: our recent updates and digest.
-            let mine = self.recent(store, ctx, window, &entries);
+            let mine = self.recent(store, ctx, window, entries);
             self.send(
                 ctx,
                 from,

@@ -210,10 +210,10 @@ impl<S: PeerSampler> Node for BrokenAntiEntropyNode<S> {
         ctx.send(peer, msg);
     }
 
-    fn on_message<C: Context<ZooMessage>>(&mut self, ctx: &mut C, from: NodeId, msg: ZooMessage) {
+    fn on_message<C: Context<ZooMessage>>(&mut self, ctx: &mut C, from: NodeId, msg: &ZooMessage) {
         match msg {
             ZooMessage::State { entries } => {
-                self.merge_all(ctx, &entries);
+                self.merge_all(ctx, entries);
                 // A node that believes it is stale does not serve its state until it resyncs.
                 if !(self.config.bug == Bug::ForgetsPartitionWrites && self.believes_stale()) {
                     ctx.send(
@@ -232,7 +232,8 @@ impl<S: PeerSampler> Node for BrokenAntiEntropyNode<S> {
                     },
                 );
             }
-            ZooMessage::Reply { mut entries } => {
+            ZooMessage::Reply { entries } => {
+                let mut entries = entries.clone();
                 self.awaiting_reply = false;
                 if self.config.bug == Bug::CorruptsRepliedValues {
                     // BUG: an off-by-one in the reply decoder.
@@ -270,9 +271,10 @@ impl<S: PeerSampler> Node for BrokenAntiEntropyNode<S> {
                 }
             }
             ZooMessage::Buckets { entries, want } => {
+                let want = *want;
                 self.awaiting_reply = false;
                 self.unanswered = 0;
-                self.merge_all(ctx, &entries);
+                self.merge_all(ctx, entries);
                 if want != 0 {
                     ctx.send(
                         from,

@@ -54,7 +54,7 @@ impl Node for FireAndForgetNode {
 
     fn on_timer<C: Context<Broadcast>>(&mut self, _ctx: &mut C, _timer: TimerId) {}
 
-    fn on_message<C: Context<Broadcast>>(&mut self, ctx: &mut C, _from: NodeId, msg: Broadcast) {
+    fn on_message<C: Context<Broadcast>>(&mut self, ctx: &mut C, _from: NodeId, msg: &Broadcast) {
         match self.store.merge(msg.key, msg.entry, self.config.conflict) {
             MergeOutcome::Applied => ctx.observe(Observation::Learned {
                 key: msg.key,

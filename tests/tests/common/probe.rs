@@ -63,7 +63,7 @@ impl Node for Probe {
         ctx.set_timer(self.period, TimerId(0));
     }
 
-    fn on_message<C: Context<Ping>>(&mut self, ctx: &mut C, from: NodeId, msg: Ping) {
+    fn on_message<C: Context<Ping>>(&mut self, ctx: &mut C, from: NodeId, msg: &Ping) {
         ctx.observe(Observation::Learned {
             key: msg.seq,
             version: Version {
