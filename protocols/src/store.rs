@@ -84,10 +84,8 @@ impl VersionedStore {
     /// The entry for `key`, if any.
     #[inline]
     pub fn get(&self, key: Key) -> Option<&Versioned> {
-        self.entries
-            .binary_search_by_key(&key, |(k, _)| *k)
-            .ok()
-            .map(|i| &self.entries[i].1)
+        let entries = self.entries.as_slice();
+        position(entries, key).ok().map(|i| &entries[i].1)
     }
 
     /// All entries in key order.
@@ -117,17 +115,19 @@ impl VersionedStore {
         incoming: Versioned,
         prefers: impl Fn(crate::Version, crate::Version) -> bool,
     ) -> MergeOutcome {
-        match self.entries.binary_search_by_key(&key, |(k, _)| *k) {
+        let entries = self.entries.as_mut_slice();
+        match position(entries, key) {
             Ok(i) => {
-                let current = self.entries[i].1;
+                let held = &mut entries[i].1;
+                let current = *held;
                 if current.version == incoming.version {
                     MergeOutcome::AlreadyKnown
                 } else if prefers(incoming.version, current.version) {
+                    *held = incoming;
                     self.fingerprint = self
                         .fingerprint
                         .wrapping_sub(entry_hash(key, &current))
                         .wrapping_add(entry_hash(key, &incoming));
-                    self.entries[i].1 = incoming;
                     MergeOutcome::Applied
                 } else {
                     MergeOutcome::Superseded
@@ -157,6 +157,23 @@ impl VersionedStore {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.fingerprint = 0;
+    }
+}
+
+/// Where `key` is in `entries` (sorted by key), or where it would go. A store with one entry
+/// (a single update, most of a large run's stores) is answered without a search loop.
+#[inline(always)]
+fn position(entries: &[(Key, Versioned)], key: Key) -> Result<usize, usize> {
+    match entries {
+        [] => Err(0),
+        [(k, _)] => {
+            if *k == key {
+                Ok(0)
+            } else {
+                Err(usize::from(*k < key))
+            }
+        }
+        _ => entries.binary_search_by_key(&key, |(k, _)| *k),
     }
 }
 
