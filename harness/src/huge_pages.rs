@@ -1,81 +1,53 @@
-//! A global allocator that asks Linux to back large allocations with transparent huge pages.
+//! Backing the emulator's per-node arrays with transparent huge pages.
 //!
-//! At 10^5–10^6 nodes the emulator's per-node arrays span hundreds of megabytes, and each event
-//! touches a random node: with 4 KiB pages nearly every such access also misses the TLB, and the
-//! page walk stalls even a prefetch. With 2 MiB pages the whole node array needs a few hundred
-//! TLB entries. Most Linux systems give huge pages only to memory that asks for them
-//! (`/sys/kernel/mm/transparent_hugepage/enabled` is `madvise`), so this allocator passes
-//! every allocation to the system allocator and marks those of [`HUGE_FROM`] bytes or more
-//! with `madvise(MADV_HUGEPAGE)` before their pages are first touched. Where the system gives
-//! no huge pages the advice is ignored; elsewhere than Linux nothing is advised.
+//! At 10^5–10^6 nodes the node array spans hundreds of megabytes, and each event touches a
+//! random node: with 4 KiB pages nearly every such access also misses the TLB, and the page
+//! walk stalls even a prefetch. With 2 MiB pages the whole array needs a few hundred TLB
+//! entries. Most Linux systems give huge pages only to memory that asks for them
+//! (`/sys/kernel/mm/transparent_hugepage/enabled` is `madvise`), so the emulator marks its
+//! per-node arrays with `madvise(MADV_HUGEPAGE)` before their pages are first touched.
 //!
-//! The `hearsay` binary installs it (`#[global_allocator]`); a library user may do the same.
+//! Only those arrays: advising every large allocation (a global allocator did, at first) made
+//! history-heavy runs 1.25x slower, as the kernel compacted memory to find huge pages for
+//! buffers that are written once and read once. Where the system gives no huge pages the
+//! advice is ignored; elsewhere than Linux nothing is advised.
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-
-/// Allocations at least this large are advised (a huge page is 2 MiB; smaller ones gain little).
+/// Arrays smaller than this are not advised (a huge page is 2 MiB; smaller ones gain little).
 pub const HUGE_FROM: usize = 4 << 20;
 
-/// The system allocator, with large allocations advised to use transparent huge pages.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct HugePageAlloc;
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged and returns
-// its result; the advice only changes how the kernel backs pages of a block the caller now
-// owns, never its contents or its validity.
-unsafe impl GlobalAlloc for HugePageAlloc {
-    #[inline]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged (see the impl).
-        let ptr = unsafe { System.alloc(layout) };
-        advise(ptr, layout.size());
-        ptr
-    }
-
-    #[inline]
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged (see the impl).
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        advise(ptr, layout.size());
-        ptr
-    }
-
-    #[inline]
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged (see the impl).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    #[inline]
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded unchanged (see the impl).
-        let ptr = unsafe { System.realloc(ptr, layout, new_size) };
-        advise(ptr, new_size);
-        ptr
-    }
-}
-
-/// Marks the whole pages inside `[ptr, ptr + size)` for huge pages, if the block is large.
-#[inline]
-fn advise(ptr: *mut u8, size: usize) {
-    if ptr.is_null() || size < HUGE_FROM {
+/// Advises the whole pages of `buffer`'s allocation (its capacity, filled or not) to be backed
+/// by huge pages, if it is large. Call it before filling the buffer: pages already touched are
+/// only collapsed later, if ever.
+pub fn advise_huge_pages<T>(buffer: &Vec<T>) {
+    let bytes = buffer.capacity() * std::mem::size_of::<T>();
+    if bytes < HUGE_FROM {
         return;
     }
     #[cfg(target_os = "linux")]
     {
         const PAGE: usize = 4096;
-        let start = (ptr as usize).next_multiple_of(PAGE);
-        let end = (ptr as usize + size) & !(PAGE - 1);
+        let ptr = buffer.as_ptr() as usize;
+        let start = ptr.next_multiple_of(PAGE);
+        let end = (ptr + bytes) & !(PAGE - 1);
         if end > start {
-            // SAFETY: the range lies inside a block the allocator just handed out, rounded
-            // inwards to whole pages; MADV_HUGEPAGE changes no contents and cannot fail in a
-            // way that matters (the advice is best effort, its result is ignored).
+            // SAFETY: the range lies inside the vector's own allocation, rounded inwards to
+            // whole pages; MADV_HUGEPAGE changes how the kernel backs those pages, never their
+            // contents, and the advice is best effort (its result is ignored).
             unsafe {
                 libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
             }
         }
     }
+}
+
+/// A vector of `len` elements made by `make`, its allocation advised for huge pages before the
+/// first element is written.
+pub fn huge_vec<T>(len: usize, make: impl FnMut(usize) -> T) -> Vec<T> {
+    let mut v = Vec::with_capacity(len);
+    advise_huge_pages(&v);
+    v.extend((0..len).map(make));
+    v
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -102,33 +74,24 @@ mod tests {
         None
     }
 
-    /// A large block is advised (the kernel marks its mapping `hg`), and a grown one too.
-    #[test]
-    fn large_blocks_are_advised_for_huge_pages() {
-        let alloc = HugePageAlloc;
-        let layout = Layout::from_size_align(64 << 20, 8).unwrap();
-        // SAFETY: a valid, non-zero layout; the block is freed with the same layout.
-        let ptr = unsafe { alloc.alloc(layout) };
-        assert!(!ptr.is_null());
-        let middle = ptr as usize + (32 << 20);
-        let flags = vm_flags(middle).expect("the block's mapping is listed");
-        assert!(flags.split_whitespace().any(|f| f == "hg"), "{flags}");
-        // SAFETY: `ptr` came from `alloc` with `layout`; the new size is non-zero.
-        let grown = unsafe { alloc.realloc(ptr, layout, 128 << 20) };
-        assert!(!grown.is_null());
-        let flags = vm_flags(grown as usize + (96 << 20)).expect("listed");
-        assert!(flags.split_whitespace().any(|f| f == "hg"), "{flags}");
-        // SAFETY: `grown` came from `realloc` to 128 MiB with the same alignment.
-        unsafe { alloc.dealloc(grown, Layout::from_size_align(128 << 20, 8).unwrap()) };
+    fn advised(addr: usize) -> bool {
+        let flags = vm_flags(addr).expect("the address's mapping is listed");
+        flags.split_whitespace().any(|f| f == "hg")
     }
 
-    /// A small block is left alone: advising every allocation would split the heap's mapping
-    /// into pieces for nothing.
+    /// A large array is advised (the kernel marks its mapping `hg`) and filled as asked.
     #[test]
-    fn small_blocks_are_not_advised() {
-        let mut v = vec![0u8; 1 << 20];
-        v[0] = 1;
-        let flags = vm_flags(v.as_ptr() as usize + 4096).unwrap_or_default();
-        assert!(!flags.split_whitespace().any(|f| f == "hg"), "{flags}");
+    fn a_large_array_is_advised_for_huge_pages() {
+        let v = huge_vec(8 << 20, |i| i as u64);
+        assert_eq!(v.len(), 8 << 20);
+        assert_eq!(v[12_345], 12_345);
+        assert!(advised(v.as_ptr() as usize + (32 << 20)));
+    }
+
+    /// A small one is left alone: advising it would split the heap's mapping for nothing.
+    #[test]
+    fn a_small_array_is_not_advised() {
+        let v = huge_vec(1 << 10, |i| i as u64);
+        assert!(!advised(v.as_ptr() as usize + 64));
     }
 }

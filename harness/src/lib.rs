@@ -31,7 +31,7 @@ pub mod driver;
 pub mod emulator;
 pub mod history;
 mod history_jsonl;
-pub mod huge_pages;
+mod huge_pages;
 pub mod runner;
 pub mod scenario;
 pub mod shrink;

@@ -4,7 +4,8 @@
 //! A write stream at 10^4 nodes leaves millions of learned records. Grouping them in an ordered
 //! map of lists of references cost a tree lookup per record, and reading a list back chased
 //! references across the whole history; here one pass with a hashed lookup (and a one-entry
-//! cache for runs of the same version) copies each record's node and time into its group's list.
+//! cache for runs of the same version) numbers the groups, and a counting pass lays every
+//! record's node and time out group after group in one array.
 
 use crate::history::LearnedRecord;
 use hearsay_protocols::{Key, NodeId, SimTime, Version};
@@ -27,8 +28,12 @@ pub struct LearnedGroups {
     ids: FxHashMap<(Key, Version), u32>,
     /// The `(key, version)` of each group.
     versions: Vec<(Key, Version)>,
-    /// The holdings of each group, in history order.
-    holdings: Vec<Vec<Holding>>,
+    /// Every group's holdings, one group after another, each in history order: one array
+    /// filled by a counting pass, where a list per group grew by doubling and copied (at 3
+    /// million records, tens of megabytes of copies and as many fresh pages to fault in).
+    holdings: Vec<Holding>,
+    /// Where each group's holdings start in `holdings` (one more entry than groups).
+    starts: Vec<u32>,
     /// The group of each learned record, aligned with the history's `learned`: the checkers
     /// that walk the history record by record look the version up once here, not per check.
     group_of: Vec<u32>,
@@ -41,6 +46,8 @@ impl LearnedGroups {
             group_of: Vec::with_capacity(learned.len()),
             ..LearnedGroups::default()
         };
+        // Number the groups and count each one's records...
+        let mut counts: Vec<u32> = Vec::new();
         let mut last: Option<((Key, Version), u32)> = None;
         for l in learned {
             let kv = (l.key, l.version);
@@ -51,17 +58,36 @@ impl LearnedGroups {
                     let id = *groups.ids.entry(kv).or_insert(next);
                     if id == next {
                         groups.versions.push(kv);
-                        groups.holdings.push(Vec::new());
+                        counts.push(0);
                     }
                     last = Some((kv, id));
                     id
                 }
             };
             groups.group_of.push(id);
-            groups.holdings[id as usize].push(Holding {
+            counts[id as usize] += 1;
+        }
+        // ...then lay them out group after group, in history order within each.
+        groups.starts = Vec::with_capacity(counts.len() + 1);
+        let mut sum = 0u32;
+        groups.starts.push(0);
+        for c in &counts {
+            sum += c;
+            groups.starts.push(sum);
+        }
+        let mut next: Vec<u32> = groups.starts[..counts.len()].to_vec();
+        let placeholder = Holding {
+            at: SimTime::ZERO,
+            node: NodeId(0),
+        };
+        groups.holdings = vec![placeholder; learned.len()];
+        for (l, &g) in learned.iter().zip(&groups.group_of) {
+            let slot = &mut next[g as usize];
+            groups.holdings[*slot as usize] = Holding {
                 at: l.at,
                 node: l.node,
-            });
+            };
+            *slot += 1;
         }
         groups
     }
@@ -90,7 +116,7 @@ impl LearnedGroups {
 
     /// The holdings of group `g`, in history order.
     pub fn holdings(&self, g: usize) -> &[Holding] {
-        &self.holdings[g]
+        &self.holdings[self.starts[g] as usize..self.starts[g + 1] as usize]
     }
 
     /// The group of every learned record, aligned with the history's `learned`.

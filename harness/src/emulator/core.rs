@@ -14,6 +14,7 @@ use crate::history::{
     AppliedFault, Checkpoint, FINAL_STATES_KEPT, FinalState, History, LearnedRecord, ReadRecord,
     WriteRecord,
 };
+use crate::huge_pages::huge_vec;
 use crate::scenario::NetworkSpec;
 use hearsay_faults::TimedFault;
 use hearsay_protocols::{Key, Node, NodeId, SimDuration, SimTime, Version};
@@ -98,8 +99,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     ) -> Self {
         let streams = RngStreams::new(config.seed);
         let n = config.nodes as usize;
-        let nodes = (0..config.nodes).map(|i| factory(NodeId(i))).collect();
-        let rngs = (0..n as u64).map(|i| streams.stream("node", i)).collect();
+        let nodes = huge_vec(n, |i| factory(NodeId(i as u32)));
+        let rngs = huge_vec(n, |i| streams.stream("node", i as u64));
         let fx = FaultState::new(config.nodes, faults);
         let alive = (0..n).map(|i| !fx.is_absent(i)).collect();
         let net = Transport::new(

@@ -232,7 +232,9 @@ impl<E: Copy> EventQueue<E> {
         let Reverse(e) = self.late.pop()?;
         self.len -= 1;
         self.popped_late = Some(e.event);
-        self.popped_late.as_ref().map(|event| (SimTime(e.time), event))
+        self.popped_late
+            .as_ref()
+            .map(|event| (SimTime(e.time), event))
     }
 
     /// Moves the cursor to the next bucket that holds something (the bucket being drained is

@@ -651,14 +651,7 @@ mod follow_tests {
                     asked.sort_unstable();
                     asked.dedup();
                     probe.sent.clear();
-                    engine.on_merkle_buckets(
-                        &mut store,
-                        &mut probe,
-                        NodeId(1),
-                        &asked,
-                        &es,
-                        true,
-                    );
+                    engine.on_merkle_buckets(&mut store, &mut probe, NodeId(1), &asked, &es, true);
                     let expected = scanned(&store, depth, &asked, &es);
                     let answer = match probe.sent.pop() {
                         Some(AntiEntropyMessage::MerkleBuckets { entries, .. }) => entries,

@@ -25,12 +25,6 @@ use hearsay_protocols::SimDuration;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Large per-node arrays on transparent huge pages: at 10^6 nodes a random node access
-/// otherwise misses the TLB as well as the cache.
-#[global_allocator]
-static ALLOCATOR: hearsay_harness::huge_pages::HugePageAlloc =
-    hearsay_harness::huge_pages::HugePageAlloc;
-
 #[derive(Parser)]
 #[command(
     name = "hearsay",
