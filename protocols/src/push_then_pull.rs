@@ -336,7 +336,7 @@ impl<S: PeerSampler> Node for PushThenPullNode<S> {
     ) {
         match msg {
             PushThenPullMessage::Push { updates } | PushThenPullMessage::Reply { updates } => {
-                self.merge(ctx, &updates);
+                self.merge(ctx, updates);
             }
             PushThenPullMessage::Pull => {
                 self.prune(ctx.now());
