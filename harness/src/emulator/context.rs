@@ -33,7 +33,7 @@ impl<M: hearsay_protocols::Message> Context<M> for EmulatorContext<'_, M> {
     fn rng(&mut self) -> &mut StreamRng {
         self.rng
     }
-    #[inline]
+    #[inline(always)]
     fn send(&mut self, to: NodeId, msg: M) {
         self.net.send(self.me, to, msg);
     }

@@ -171,7 +171,7 @@ impl<M: Message> Transport<M> {
 
     /// Carries out one send: counts it, then puts it on the wire or, if it is lost or cut
     /// off, drops it.
-    #[inline]
+    #[inline(always)]
     pub fn send(&mut self, from: NodeId, to: NodeId, msg: M) {
         let bytes = msg.wire_size();
         if self.now.as_nanos() >= self.send_bucket_end {

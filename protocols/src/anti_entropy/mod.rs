@@ -419,7 +419,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
 
     /// Sends `msg`. (Nothing is counted per message: the emulator's traffic counts already
     /// have the bytes.)
-    #[inline]
+    #[inline(always)]
     fn send<C: Context<AntiEntropyMessage>>(
         &self,
         ctx: &mut C,
