@@ -59,6 +59,15 @@ pub trait Context<M> {
     /// Sends `msg` to `to`. Delivery is up to the network: it may be delayed, lost or duplicated.
     fn send(&mut self, to: NodeId, msg: M);
 
+    /// Sends the message `build` makes. Same as `send(to, build())`, which is what it does
+    /// unless the driver overrides it; the emulator builds the message straight into its
+    /// in-flight slot, where a message built on the node's stack and then moved was read back
+    /// while its bytes were still on their way to the cache (a stall on every send).
+    #[inline]
+    fn send_with(&mut self, to: NodeId, build: impl FnOnce() -> M) {
+        self.send(to, build());
+    }
+
     /// Asks for [`Node::on_timer`] with `timer` after `after` has elapsed. Timers do not survive
     /// a crash: a restarted node re-arms them in [`Node::on_start`].
     fn set_timer(&mut self, after: SimDuration, timer: TimerId);

@@ -37,6 +37,10 @@ impl<M: hearsay_protocols::Message> Context<M> for EmulatorContext<'_, M> {
     fn send(&mut self, to: NodeId, msg: M) {
         self.net.send(self.me, to, msg);
     }
+    #[inline(always)]
+    fn send_with(&mut self, to: NodeId, build: impl FnOnce() -> M) {
+        self.net.send_with(self.me, to, build);
+    }
     #[inline]
     fn set_timer(&mut self, after: SimDuration, timer: TimerId) {
         self.net.set_timer(self.me, after, timer, *self.incarnation);

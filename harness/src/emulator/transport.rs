@@ -61,6 +61,37 @@ impl<M> InFlight<M> {
         }
     }
 
+    /// Puts the message `build` makes, from `from` to `to`, in a free slot (its size still
+    /// to be set) and returns the slot.
+    #[inline(always)]
+    pub fn put_with(&mut self, from: NodeId, to: NodeId, build: impl FnOnce() -> M) -> u32 {
+        let flight = |msg| Flight {
+            from,
+            to,
+            bytes: 0,
+            msg,
+        };
+        match self.free.pop() {
+            Some(s) => {
+                let held = self.slots[s as usize].insert(flight(build()));
+                let _ = held;
+                s
+            }
+            None => {
+                self.slots.push(Some(flight(build())));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Sets the size of the message in `slot`.
+    #[inline(always)]
+    pub fn set_bytes(&mut self, slot: u32, bytes: u32) {
+        if let Some(f) = &mut self.slots[slot as usize] {
+            f.bytes = bytes;
+        }
+    }
+
     /// The message in `slot`.
     #[inline(always)]
     pub fn get(&self, slot: u32) -> &Flight<M> {
@@ -196,6 +227,26 @@ impl<M: Message> Transport<M> {
         } else {
             self.send_through_faults(from, to, msg, bytes);
         }
+    }
+
+    /// [`Transport::send`] of the message `build` makes, built straight into its slot when
+    /// the network is plain.
+    #[inline(always)]
+    pub fn send_with(&mut self, from: NodeId, to: NodeId, build: impl FnOnce() -> M) {
+        if !(self.plain && to.0 < self.nodes) {
+            return self.send(from, to, build());
+        }
+        let delay = self.model.latency(&mut self.rng);
+        let slot = self.slots.put_with(from, to, build);
+        let bytes = self.slots.get(slot).msg.wire_size();
+        self.slots.set_bytes(slot, u32::try_from(bytes).unwrap_or(u32::MAX));
+        if self.now.as_nanos() >= self.send_bucket_end {
+            self.next_send_bucket();
+        }
+        self.sends_over_time.counts[self.send_bucket] += 1;
+        self.traffic.sent += 1;
+        self.traffic.sent_bytes += bytes as u64;
+        self.in_transit(slot, to, delay);
     }
 
     /// Whether sends need nothing but a latency draw: no partition, no network fault, no

@@ -307,6 +307,21 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             ctx.rng(),
             &mut peers,
         );
+        if self.config.reconciliation == Reconciliation::FullState
+            && self.config.mtu.is_none()
+            && self.config.mode != ExchangeMode::Pull
+        {
+            // The common case, built straight into the driver's buffer (see
+            // `Context::send_with`): the whole replica, nothing to trim.
+            let reply_wanted = self.config.mode == ExchangeMode::PushPull;
+            for &peer in &peers {
+                ctx.send_with(peer, || AntiEntropyMessage::State {
+                    entries: crate::entries_of(store.entries()),
+                    reply_wanted,
+                });
+            }
+            return;
+        }
         for &peer in &peers {
             let msg = match self.config.reconciliation {
                 Reconciliation::FullState => self.full_state_opening(store, ctx),
