@@ -4,7 +4,7 @@
 use super::agreement::Agreement;
 use super::capacity::Admission;
 use super::context::EmulatorContext;
-use super::event::Event;
+use super::event::{Event, PackedEvent};
 use super::fault_state::FaultState;
 use super::prefetch::{prefetch, prefetch_all};
 use super::trace::{Fingerprint, TraceEvent};
@@ -145,15 +145,17 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     pub fn run(mut self) -> RunOutput {
         let end = SimTime::from_duration(self.config.duration);
         for (i, f) in self.faults.iter().enumerate() {
-            self.net.queue.push(f.at, Event::Fault { index: i as u32 });
+            self.net
+                .queue
+                .push(f.at, Event::Fault { index: i as u32 }.pack());
         }
         for (i, op) in self.ops.iter().enumerate() {
             self.net
                 .queue
-                .push(op.at, Event::Client { index: i as u32 });
+                .push(op.at, Event::Client { index: i as u32 }.pack());
         }
         if self.net.history_on {
-            self.net.queue.push(SimTime::ZERO, Event::Sample);
+            self.net.queue.push(SimTime::ZERO, Event::Sample.pack());
         }
         for i in 0..self.config.nodes {
             if self.alive[i as usize] {
@@ -221,7 +223,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     }
 
     #[inline(always)]
-    fn handle(&mut self, event: Event) {
+    fn handle(&mut self, packed: PackedEvent) {
+        let event = packed.unpack();
         match event {
             Event::Deliver { slot, .. } => {
                 let flight = self.net.slots.get(slot);
@@ -230,7 +233,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if !self.alive[to.index()] {
                     return self.drop_undeliverable(slot);
                 }
-                if self.net.fx.pause.is_some() && self.hold(to.0, event) {
+                if self.net.fx.pause.is_some() && self.hold(to.0, packed) {
                     return;
                 }
                 if self.net.fx.capacity.is_some() && self.queued_for_service(slot, from, to) {
@@ -248,7 +251,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if !self.alive[i] || self.incarnation[i] != incarnation {
                     return; // timers die with the process that armed them
                 }
-                if self.net.fx.pause.is_some() && self.hold(node, event) {
+                if self.net.fx.pause.is_some() && self.hold(node, packed) {
                     return;
                 }
                 self.stamp(2 | u64::from(timer.0) << 8, u64::from(node));
@@ -261,7 +264,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             Event::Fault { index } => self.fault(index),
             Event::Client { index } => {
                 let op = self.ops[index as usize];
-                if self.net.fx.pause.is_some() && self.hold(op.node.0, event) {
+                if self.net.fx.pause.is_some() && self.hold(op.node.0, packed) {
                     return;
                 }
                 self.stamp(4, u64::from(index));
@@ -271,7 +274,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             Event::Sample => {
                 self.sample_convergence();
                 let next = self.now() + self.config.sample_every;
-                self.net.queue.push(next, Event::Sample);
+                self.net.queue.push(next, Event::Sample.pack());
             }
         }
     }
@@ -285,7 +288,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let Some(event) = self.net.queue.ahead(PREFETCH_DISTANCE) else {
             return;
         };
-        match *event {
+        match event.unpack() {
             Event::Deliver { slot, to } => {
                 if let Some(node) = self.nodes.get(to as usize) {
                     prefetch_all(node);
@@ -319,7 +322,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
 
     /// Holds `event` if `node` is paused; returns whether it did.
     #[inline(never)]
-    fn hold(&mut self, node: u32, event: Event) -> bool {
+    fn hold(&mut self, node: u32, event: PackedEvent) -> bool {
         let held = self.net.fx.hold(node, event);
         if held {
             self.net.count("paused-queued", 1);
@@ -339,7 +342,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             Admission::Now => false,
             Admission::At(t) => {
                 let incarnation = self.incarnation[to.index()];
-                self.net.queue.push(t, Event::Served { slot, incarnation });
+                self.net
+                    .queue
+                    .push(t, Event::Served { slot, incarnation }.pack());
                 true
             }
             Admission::Dropped => {
@@ -362,7 +367,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         if !self.alive[to.index()] || self.incarnation[to.index()] != incarnation {
             return self.drop_undeliverable(slot); // the queue died with the process
         }
-        if self.net.fx.pause.is_some() && self.hold(to.0, Event::Served { slot, incarnation }) {
+        if self.net.fx.pause.is_some()
+            && self.hold(to.0, Event::Served { slot, incarnation }.pack())
+        {
             return;
         }
         self.deliver(slot);

@@ -11,6 +11,7 @@
 //! bucket) goes to a small side heap; it was pushed after everything in the bucket, so on equal
 //! times the bucket's event pops first, and order stays exact.
 
+use super::bucket::Bucket;
 use super::bucket_order::BucketOrder;
 use hearsay_protocols::SimTime;
 use std::cmp::{Ordering, Reverse};
@@ -51,7 +52,7 @@ struct Timed<E> {
 pub struct EventQueue<E> {
     shift: u32,
     mask: u64,
-    wheel: Vec<Vec<Timed<E>>>,
+    wheel: Vec<Bucket<Timed<E>>>,
     /// The bucket being drained, in pop order.
     current: Vec<Timed<E>>,
     /// How many of `current` have popped.
@@ -59,13 +60,13 @@ pub struct EventQueue<E> {
     /// Scratch space for ordering a bucket.
     order: BucketOrder,
     /// The bucket being ordered, in push order (its allocation is kept between buckets).
-    unordered: Vec<Timed<E>>,
+    unordered: Bucket<Timed<E>>,
     /// Events pushed into the bucket being drained after it was ordered.
     late: BinaryHeap<Reverse<Entry<E>>>,
     /// The last event popped from `late`, which [`EventQueue::pop_ref`] lends out.
     popped_late: Option<E>,
     /// Emptied bucket allocations, reused for the next slot that fills.
-    spare: Vec<Vec<Timed<E>>>,
+    spare: Vec<Bucket<Timed<E>>>,
     /// The bucket being drained (absolute index: time >> shift).
     cursor: u64,
     overflow: BinaryHeap<Reverse<Entry<E>>>,
@@ -84,11 +85,11 @@ impl<E: Copy> EventQueue<E> {
         EventQueue {
             shift,
             mask: (size as u64) - 1,
-            wheel: (0..size).map(|_| Vec::new()).collect(),
+            wheel: (0..size).map(|_| Bucket::default()).collect(),
             current: Vec::new(),
             next: 0,
             order: BucketOrder::default(),
-            unordered: Vec::new(),
+            unordered: Bucket::default(),
             late: BinaryHeap::new(),
             popped_late: None,
             spare: Vec::new(),
@@ -292,7 +293,7 @@ impl<E: Copy> EventQueue<E> {
         // the bucket per event (half a megabyte at 10^6 nodes).
         let within = (1u64 << self.shift) - 1;
         self.order
-            .order(&bucket, &mut self.current, self.shift, |e| e.time & within);
+            .order(bucket.as_slice(), &mut self.current, self.shift, |e| e.time & within);
         bucket.clear();
         self.unordered = bucket;
         self.next = 0;

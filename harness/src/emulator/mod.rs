@@ -9,6 +9,7 @@
 //! of that kind first applies, so the hot path pays nothing for the kinds a run does not use.
 
 mod agreement;
+mod bucket;
 mod bucket_order;
 mod capacity;
 mod clock;

@@ -6,7 +6,7 @@
 //! touches lives here, apart from the nodes, so that the emulator can lend it to a node's
 //! [`EmulatorContext`](super::context::EmulatorContext) while the node itself is borrowed.
 
-use super::event::Event;
+use super::event::{Event, PackedEvent};
 use super::fault_state::FaultState;
 use super::link_rules::Fate;
 use super::trace::{SendOutcome, TraceEvent};
@@ -124,12 +124,12 @@ pub(crate) struct Transport<M> {
     nodes: u32,
     /// The per-message size limit, if any: larger messages are counted `oversize`.
     mtu: Option<u32>,
-    pub queue: EventQueue<Event>,
+    pub queue: EventQueue<PackedEvent>,
     pub slots: InFlight<M>,
     model: NetworkModel,
     /// The network's own random stream (loss, latency, fault draws).
     rng: StreamRng,
-    pub fx: FaultState<Event>,
+    pub fx: FaultState<PackedEvent>,
     pub traffic: TrafficCounts,
     pub sends_over_time: SendSeries,
     /// The interval of `sends_over_time` that `now` falls in, and where it ends (ns).
@@ -159,7 +159,7 @@ impl<M: Message> Transport<M> {
         model: NetworkModel,
         mtu: Option<u32>,
         rng: StreamRng,
-        fx: FaultState<Event>,
+        fx: FaultState<PackedEvent>,
         duration: SimDuration,
         record_trace: bool,
     ) -> Self {
@@ -336,7 +336,8 @@ impl<M: Message> Transport<M> {
                 node: node.0,
                 timer,
                 incarnation,
-            },
+            }
+            .pack(),
         );
     }
 
@@ -360,7 +361,7 @@ impl<M: Message> Transport<M> {
     #[inline(always)]
     fn in_transit(&mut self, slot: u32, to: NodeId, delay: SimDuration) {
         self.queue
-            .push(self.now + delay, Event::Deliver { slot, to: to.0 });
+            .push(self.now + delay, Event::Deliver { slot, to: to.0 }.pack());
     }
 
     /// Takes in what a node reports: a redundant delivery or a count at once, a learned
