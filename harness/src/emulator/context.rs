@@ -4,6 +4,7 @@
 //! the node's store ends up with).
 
 use super::StreamRng;
+use super::in_flight::Pool;
 use super::transport::Transport;
 use hearsay_protocols::{Context, NodeId, Observation, SimDuration, SimTime, TimerId};
 
@@ -15,7 +16,9 @@ pub(crate) struct EmulatorContext<'a, M> {
     /// timer is armed: most calls arm none, and at 10^6 nodes the read is a cache miss.)
     pub incarnation: &'a u32,
     pub rng: &'a mut StreamRng,
-    pub net: &'a mut Transport<M>,
+    pub net: &'a mut Transport,
+    /// The in-flight pool this call's sends go into.
+    pub pool: &'a mut Pool<M>,
 }
 
 impl<M: hearsay_protocols::Message> Context<M> for EmulatorContext<'_, M> {
@@ -35,11 +38,11 @@ impl<M: hearsay_protocols::Message> Context<M> for EmulatorContext<'_, M> {
     }
     #[inline(always)]
     fn send(&mut self, to: NodeId, msg: M) {
-        self.net.send(self.me, to, msg);
+        self.net.send(self.pool, self.me, to, msg);
     }
     #[inline(always)]
     fn send_with(&mut self, to: NodeId, build: impl FnOnce() -> M) {
-        self.net.send_with(self.me, to, build);
+        self.net.send_with(self.pool, self.me, to, build);
     }
     #[inline]
     fn set_timer(&mut self, after: SimDuration, timer: TimerId) {

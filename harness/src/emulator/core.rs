@@ -6,6 +6,7 @@ use super::capacity::Admission;
 use super::context::EmulatorContext;
 use super::event::{Event, PackedEvent};
 use super::fault_state::FaultState;
+use super::in_flight::{InFlight, Pool};
 use super::prefetch::{prefetch, prefetch_all};
 use super::trace::{Fingerprint, TraceEvent};
 use super::transport::Transport;
@@ -75,7 +76,9 @@ pub struct Emulator<N: Node, F> {
     incarnation: Vec<u32>,
     rngs: Vec<StreamRng>,
     /// The network, the event queue and the counts the send path keeps.
-    net: Transport<N::Message>,
+    net: Transport,
+    /// The messages in flight.
+    slots: InFlight<N::Message>,
     faults: Vec<TimedFault>,
     ops: Vec<ClientOp>,
     history: History,
@@ -119,6 +122,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             incarnation: vec![0; n],
             rngs,
             net,
+            slots: InFlight::default(),
             faults: faults.to_vec(),
             ops,
             history: History {
@@ -227,7 +231,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let event = packed.unpack();
         match event {
             Event::Deliver { slot, .. } => {
-                let flight = self.net.slots.get(slot);
+                let flight = self.slots.get(slot);
                 let (from, to, bytes) = (flight.from, flight.to, flight.bytes);
                 self.stamp(1 | u64::from(bytes) << 8, pair(from, to));
                 if !self.alive[to.index()] {
@@ -293,7 +297,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if let Some(node) = self.nodes.get(to as usize) {
                     prefetch_all(node);
                 }
-                if let Some(entry) = self.net.slots.peek(slot) {
+                if let Some(entry) = self.slots.peek(slot) {
                     // A message in flight spans two lines, its addressee in the second.
                     prefetch_all(entry);
                 }
@@ -348,7 +352,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 true
             }
             Admission::Dropped => {
-                self.net.slots.take(slot);
+                self.slots.take(slot);
                 self.net.count("capacity-dropped", 1);
                 let why = "capacity";
                 self.net
@@ -361,7 +365,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// A message has waited its turn in a bounded inbound queue.
     #[inline(never)]
     fn served(&mut self, slot: u32, incarnation: u32) {
-        let flight = self.net.slots.get(slot);
+        let flight = self.slots.get(slot);
         let (from, to) = (flight.from, flight.to);
         self.stamp(5, pair(from, to));
         if !self.alive[to.index()] || self.incarnation[to.index()] != incarnation {
@@ -435,19 +439,32 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     #[inline(always)]
     fn call(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut EmulatorContext<'_, N::Message>)) {
         let i = id.index();
-        let before = self.agreement.as_ref().map(|_| self.nodes[i].fingerprint());
+        let before = self.fingerprint_before(i);
         {
-            let mut ctx = EmulatorContext {
-                now: self.net.fx.local_time(i, self.net.now),
-                me: id,
-                incarnation: &self.incarnation[i],
-                rng: &mut self.rngs[i],
-                net: &mut self.net,
-            };
+            let pool = self.slots.filling();
+            let mut ctx = context(
+                &mut self.net,
+                pool,
+                &self.incarnation[i],
+                &mut self.rngs[i],
+                id,
+            );
             f(&mut self.nodes[i], &mut ctx);
         }
+        self.after_call(id, before);
+    }
+
+    /// The node's state fingerprint before a call, if the run tracks agreement.
+    #[inline(always)]
+    fn fingerprint_before(&self, i: usize) -> Option<u64> {
+        self.agreement.as_ref().map(|_| self.nodes[i].fingerprint())
+    }
+
+    /// What follows every call: the agreement count, and the learned records.
+    #[inline(always)]
+    fn after_call(&mut self, id: NodeId, before: Option<u64>) {
         if let (Some(agreement), Some(before)) = (&mut self.agreement, before) {
-            agreement.moved(before, self.nodes[i].fingerprint());
+            agreement.moved(before, self.nodes[id.index()].fingerprint());
         }
         if !self.net.learned.is_empty() {
             self.record_learned(id);
@@ -472,24 +489,41 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 
-    /// Hands the message in `slot` to its (live, running) addressee.
+    /// Hands the message in `slot` to its (live, running) addressee, which reads it where it
+    /// lies (see `in_flight`).
     #[inline(always)]
     fn deliver(&mut self, slot: u32) {
-        let flight = self.net.slots.take(slot);
-        let (from, to) = (flight.from, flight.to);
+        let (from, to) = {
+            let flight = self.slots.get(slot);
+            (flight.from, flight.to)
+        };
         self.net.traffic.delivered += 1;
         if self.net.trace.is_some() {
-            let kind = hearsay_protocols::Message::kind(&flight.msg);
+            let kind = hearsay_protocols::Message::kind(&self.slots.get(slot).msg);
             self.net
                 .record(|at| TraceEvent::Deliver { at, from, to, kind });
         }
-        self.call(to, |node, ctx| node.on_message(ctx, from, &flight.msg));
+        let i = to.index();
+        let before = self.fingerprint_before(i);
+        {
+            let (flight, pool) = self.slots.delivering(slot);
+            let mut ctx = context(
+                &mut self.net,
+                pool,
+                &self.incarnation[i],
+                &mut self.rngs[i],
+                to,
+            );
+            self.nodes[i].on_message(&mut ctx, from, &flight.msg);
+        }
+        self.after_call(to, before);
+        self.slots.free(slot);
     }
 
     /// Drops the message in `slot`: its addressee is down (crashed, or out of the cluster).
     #[cold]
     fn drop_undeliverable(&mut self, slot: u32) {
-        let flight = self.net.slots.take(slot);
+        let flight = self.slots.take(slot);
         let (from, to) = (flight.from, flight.to);
         if self.net.fx.is_absent(to.index()) {
             self.net.count("to-absent", 1);
@@ -634,6 +668,25 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         self.fingerprint.add(self.net.now.as_nanos());
         self.fingerprint.add(what);
         self.fingerprint.add(whom);
+    }
+}
+
+/// The context of a call into node `me`, its sends going into `pool`.
+#[inline(always)]
+fn context<'a, M>(
+    net: &'a mut Transport,
+    pool: &'a mut Pool<M>,
+    incarnation: &'a u32,
+    rng: &'a mut StreamRng,
+    me: NodeId,
+) -> EmulatorContext<'a, M> {
+    EmulatorContext {
+        now: net.fx.local_time(me.index(), net.now),
+        me,
+        incarnation,
+        rng,
+        net,
+        pool,
     }
 }
 

@@ -293,7 +293,9 @@ impl<E: Copy> EventQueue<E> {
         // the bucket per event (half a megabyte at 10^6 nodes).
         let within = (1u64 << self.shift) - 1;
         self.order
-            .order(bucket.as_slice(), &mut self.current, self.shift, |e| e.time & within);
+            .order(bucket.as_slice(), &mut self.current, self.shift, |e| {
+                e.time & within
+            });
         bucket.clear();
         self.unordered = bucket;
         self.next = 0;

@@ -18,6 +18,7 @@ mod core;
 mod event;
 mod event_queue;
 mod fault_state;
+mod in_flight;
 mod latency;
 mod link_rules;
 mod network;

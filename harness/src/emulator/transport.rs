@@ -3,11 +3,13 @@
 //!
 //! A node's send is carried out the moment the node makes it (inside its call), so a message is
 //! written once, into its in-flight slot, and never copied through a buffer. Everything a send
-//! touches lives here, apart from the nodes, so that the emulator can lend it to a node's
-//! [`EmulatorContext`](super::context::EmulatorContext) while the node itself is borrowed.
+//! touches lives here, apart from the nodes and the in-flight pools, so that the emulator can
+//! lend it to a node's [`EmulatorContext`](super::context::EmulatorContext) while the node
+//! itself is borrowed (and the message it is reading, in the other pool).
 
 use super::event::{Event, PackedEvent};
 use super::fault_state::FaultState;
+use super::in_flight::{Flight, Pool};
 use super::link_rules::Fate;
 use super::trace::{SendOutcome, TraceEvent};
 use super::{EventQueue, NetworkModel, StreamRng};
@@ -16,108 +18,8 @@ use hearsay_protocols::{
 };
 use hearsay_reports::{SendSeries, TrafficCounts};
 
-/// A message on the wire.
-pub(crate) struct Flight<M> {
-    pub from: NodeId,
-    pub to: NodeId,
-    /// Its encoded size, taken once when it was sent.
-    pub bytes: u32,
-    pub msg: M,
-}
-
-/// Messages on the wire, each in a numbered slot until it is delivered or dropped; freed
-/// slots are reused, most recent first, so the slots in use stay few and warm.
-pub(crate) struct InFlight<M> {
-    slots: Vec<Option<Flight<M>>>,
-    free: Vec<u32>,
-}
-
-impl<M> Default for InFlight<M> {
-    fn default() -> Self {
-        InFlight {
-            slots: Vec::new(),
-            free: Vec::new(),
-        }
-    }
-}
-
-impl<M> InFlight<M> {
-    /// Puts a message in a free slot and returns the slot.
-    #[inline(always)]
-    pub fn put(&mut self, flight: Flight<M>) -> u32 {
-        match self.free.pop() {
-            Some(s) => {
-                // A free slot is empty: forgetting what it held (nothing) spares the drop code
-                // a plain assignment runs for whatever message type the slot could hold.
-                let held = self.slots[s as usize].replace(flight);
-                debug_assert!(held.is_none(), "a free in-flight slot held a message");
-                std::mem::forget(held);
-                s
-            }
-            None => {
-                self.slots.push(Some(flight));
-                (self.slots.len() - 1) as u32
-            }
-        }
-    }
-
-    /// Puts the message `build` makes, from `from` to `to`, in a free slot (its size still
-    /// to be set) and returns the slot.
-    #[inline(always)]
-    pub fn put_with(&mut self, from: NodeId, to: NodeId, build: impl FnOnce() -> M) -> u32 {
-        let flight = |msg| Flight {
-            from,
-            to,
-            bytes: 0,
-            msg,
-        };
-        match self.free.pop() {
-            Some(s) => {
-                let held = self.slots[s as usize].insert(flight(build()));
-                let _ = held;
-                s
-            }
-            None => {
-                self.slots.push(Some(flight(build())));
-                (self.slots.len() - 1) as u32
-            }
-        }
-    }
-
-    /// Sets the size of the message in `slot`.
-    #[inline(always)]
-    pub fn set_bytes(&mut self, slot: u32, bytes: u32) {
-        if let Some(f) = &mut self.slots[slot as usize] {
-            f.bytes = bytes;
-        }
-    }
-
-    /// The message in `slot`.
-    #[inline(always)]
-    pub fn get(&self, slot: u32) -> &Flight<M> {
-        match &self.slots[slot as usize] {
-            Some(m) => m,
-            None => unreachable!("an empty in-flight slot"),
-        }
-    }
-
-    /// Takes the message out of `slot` and frees it.
-    #[inline(always)]
-    pub fn take(&mut self, slot: u32) -> Flight<M> {
-        let m = self.slots[slot as usize].take().expect("in-flight slot");
-        self.free.push(slot);
-        m
-    }
-
-    /// The slot's entry, for prefetching (None if out of range).
-    #[inline(always)]
-    pub fn peek(&self, slot: u32) -> Option<&Option<Flight<M>>> {
-        self.slots.get(slot as usize)
-    }
-}
-
 /// The network between the nodes, and the effects a node's call leaves for the emulator.
-pub(crate) struct Transport<M> {
+pub(crate) struct Transport {
     /// The true time of the event being handled (a node's own clock may be skewed).
     pub now: SimTime,
     /// Cluster size: a message to an id at or beyond it is lost.
@@ -125,7 +27,6 @@ pub(crate) struct Transport<M> {
     /// The per-message size limit, if any: larger messages are counted `oversize`.
     mtu: Option<u32>,
     pub queue: EventQueue<PackedEvent>,
-    pub slots: InFlight<M>,
     model: NetworkModel,
     /// The network's own random stream (loss, latency, fault draws).
     rng: StreamRng,
@@ -151,7 +52,7 @@ pub(crate) struct Transport<M> {
     plain: bool,
 }
 
-impl<M: Message> Transport<M> {
+impl Transport {
     /// A network of `nodes` with `model`'s latency and loss, drawing from `rng`; sends are
     /// counted per interval of `send_bucket_len` ns over a run of `duration`.
     pub fn new(
@@ -173,7 +74,6 @@ impl<M: Message> Transport<M> {
             nodes,
             mtu,
             queue: EventQueue::with_default_shape(),
-            slots: InFlight::default(),
             model,
             rng,
             fx,
@@ -200,53 +100,50 @@ impl<M: Message> Transport<M> {
         self
     }
 
-    /// Carries out one send: counts it, then puts it on the wire or, if it is lost or cut
-    /// off, drops it.
+    /// Carries out one send: counts it, then puts it on the wire (into `pool`) or, if it is
+    /// lost or cut off, drops it.
     #[inline(always)]
-    pub fn send(&mut self, from: NodeId, to: NodeId, msg: M) {
-        let bytes = msg.wire_size();
-        if self.now.as_nanos() >= self.send_bucket_end {
-            self.next_send_bucket();
+    pub fn send<M: Message>(&mut self, pool: &mut Pool<M>, from: NodeId, to: NodeId, msg: M) {
+        if !(self.plain && to.0 < self.nodes) {
+            let bytes = msg.wire_size();
+            self.count_send(bytes);
+            return self.send_through_faults(pool, from, to, msg, bytes);
         }
-        self.sends_over_time.counts[self.send_bucket] += 1;
-        self.traffic.sent += 1;
-        self.traffic.sent_bytes += bytes as u64;
-        if self.plain && to.0 < self.nodes {
-            // Nothing between the nodes but latency: the common case, kept short. It draws
-            // from the network stream exactly what the general path would (no loss draw when
-            // the loss rate is zero).
-            let delay = self.model.latency(&mut self.rng);
-            let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
-            let slot = self.slots.put(Flight {
-                from,
-                to,
-                bytes,
-                msg,
-            });
-            self.in_transit(slot, to, delay);
-        } else {
-            self.send_through_faults(from, to, msg, bytes);
-        }
+        self.send_with(pool, from, to, || msg);
     }
 
     /// [`Transport::send`] of the message `build` makes, built straight into its slot when
-    /// the network is plain.
+    /// nothing but latency stands between the nodes (the common case, kept short: it draws
+    /// from the network stream exactly what the general path would, no loss draw when the
+    /// loss rate is zero).
     #[inline(always)]
-    pub fn send_with(&mut self, from: NodeId, to: NodeId, build: impl FnOnce() -> M) {
+    pub fn send_with<M: Message>(
+        &mut self,
+        pool: &mut Pool<M>,
+        from: NodeId,
+        to: NodeId,
+        build: impl FnOnce() -> M,
+    ) {
         if !(self.plain && to.0 < self.nodes) {
-            return self.send(from, to, build());
+            return self.send(pool, from, to, build());
         }
         let delay = self.model.latency(&mut self.rng);
-        let slot = self.slots.put_with(from, to, build);
-        let bytes = self.slots.get(slot).msg.wire_size();
-        self.slots.set_bytes(slot, u32::try_from(bytes).unwrap_or(u32::MAX));
+        let slot = pool.put_with(from, to, 0, build);
+        let bytes = pool.get(slot).msg.wire_size();
+        pool.set_bytes(slot, u32::try_from(bytes).unwrap_or(u32::MAX));
+        self.count_send(bytes);
+        self.in_transit(slot, to, delay);
+    }
+
+    /// Counts one message sent, of `bytes`.
+    #[inline(always)]
+    fn count_send(&mut self, bytes: usize) {
         if self.now.as_nanos() >= self.send_bucket_end {
             self.next_send_bucket();
         }
         self.sends_over_time.counts[self.send_bucket] += 1;
         self.traffic.sent += 1;
         self.traffic.sent_bytes += bytes as u64;
-        self.in_transit(slot, to, delay);
     }
 
     /// Whether sends need nothing but a latency draw: no partition, no network fault, no
@@ -266,9 +163,16 @@ impl<M: Message> Transport<M> {
     }
 
     /// A send through whatever stands between the nodes: partitions, loss, network faults; or
-    /// one that must be checked against the MTU or traced.
+    /// one that must be checked against the MTU or traced. (Already counted.)
     #[inline(never)]
-    fn send_through_faults(&mut self, from: NodeId, to: NodeId, msg: M, bytes: usize) {
+    fn send_through_faults<M: Message>(
+        &mut self,
+        pool: &mut Pool<M>,
+        from: NodeId,
+        to: NodeId,
+        msg: M,
+        bytes: usize,
+    ) {
         let kind = self.trace.is_some().then(|| msg.kind());
         if self.mtu.is_some_and(|mtu| bytes > mtu as usize) {
             self.count("oversize", 1); // a protocol ignored the MTU: reported, not enforced
@@ -291,14 +195,14 @@ impl<M: Message> Transport<M> {
                     reordered,
                 } => {
                     let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
-                    let slot = self.slots.put(Flight {
+                    let slot = pool.put(Flight {
                         from,
                         to,
                         bytes,
                         msg,
                     });
                     if let Some(again) = duplicate {
-                        self.duplicate(slot, again);
+                        self.duplicate(pool, slot, again);
                     }
                     if reordered {
                         self.count("reordered", 1);
@@ -341,10 +245,10 @@ impl<M: Message> Transport<M> {
         );
     }
 
-    /// Puts a copy of the message in `slot` on the wire, to arrive after `after`.
+    /// Puts a copy of the message in `slot` (of `pool`) on the wire, to arrive after `after`.
     #[cold]
-    fn duplicate(&mut self, slot: u32, after: SimDuration) {
-        let original = self.slots.get(slot);
+    fn duplicate<M: Message>(&mut self, pool: &mut Pool<M>, slot: u32, after: SimDuration) {
+        let original = pool.get(slot);
         let twin = Flight {
             from: original.from,
             to: original.to,
@@ -352,7 +256,7 @@ impl<M: Message> Transport<M> {
             msg: original.msg.clone(),
         };
         let to = twin.to;
-        let twin = self.slots.put(twin);
+        let twin = pool.put(twin);
         self.in_transit(twin, to, after);
         self.count("duplicated", 1);
     }

@@ -1,0 +1,223 @@
+//! Messages on the wire, each in a numbered slot from its send until it is delivered or
+//! dropped.
+//!
+//! The slots come in two pools, and a slot's number says which (its top bit). A message is
+//! delivered where it lies: the addressee reads it in its slot while whatever it sends during
+//! that call goes into the other pool, so the emulator can lend the node one pool to read and
+//! the other to fill. Moving each message out of its slot first cost a copy, and reading that
+//! fresh copy stalled the core on every delivery (the copy's stores and the node's loads
+//! overlapped in ways store-to-load forwarding cannot serve).
+
+/// A message on the wire.
+pub(crate) struct Flight<M> {
+    pub from: hearsay_protocols::NodeId,
+    pub to: hearsay_protocols::NodeId,
+    /// Its encoded size, taken once when it was sent.
+    pub bytes: u32,
+    pub msg: M,
+}
+
+/// The bit of a slot number that names its pool.
+const POOL_BIT: u32 = 1 << 31;
+
+/// A slot number's pool and its index in that pool.
+#[inline(always)]
+fn split(slot: u32) -> (usize, usize) {
+    ((slot >> 31) as usize, (slot & !POOL_BIT) as usize)
+}
+
+/// One pool of slots; freed slots are reused, most recent first, so the slots in use stay few
+/// and warm.
+pub(crate) struct Pool<M> {
+    /// Which pool this is (0 or 1): the top bit of its slots' numbers.
+    id: u32,
+    slots: Vec<Option<Flight<M>>>,
+    free: Vec<u32>,
+}
+
+impl<M> Pool<M> {
+    fn new(id: u32) -> Self {
+        Pool {
+            id,
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    /// Puts the message `build` makes, from `from` to `to`, in a free slot and returns the
+    /// slot's number (building it in place, where the compiler can).
+    #[inline(always)]
+    pub fn put_with(
+        &mut self,
+        from: hearsay_protocols::NodeId,
+        to: hearsay_protocols::NodeId,
+        bytes: u32,
+        build: impl FnOnce() -> M,
+    ) -> u32 {
+        let index = match self.free.pop() {
+            Some(s) => {
+                let slot = &mut self.slots[s as usize];
+                debug_assert!(slot.is_none(), "a free in-flight slot held a message");
+                // Assigned in place (the slot is empty: the drop of its old value never runs).
+                *slot = Some(Flight {
+                    from,
+                    to,
+                    bytes,
+                    msg: build(),
+                });
+                s
+            }
+            None => {
+                assert!(
+                    self.slots.len() < POOL_BIT as usize,
+                    "over 2^31 messages in flight in one pool"
+                );
+                self.slots.push(Some(Flight {
+                    from,
+                    to,
+                    bytes,
+                    msg: build(),
+                }));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        index | self.id << 31
+    }
+
+    /// Puts a message in a free slot and returns the slot's number.
+    #[inline(always)]
+    pub fn put(&mut self, flight: Flight<M>) -> u32 {
+        let Flight {
+            from,
+            to,
+            bytes,
+            msg,
+        } = flight;
+        self.put_with(from, to, bytes, || msg)
+    }
+
+    /// The message in `slot` (a slot of this pool).
+    #[inline(always)]
+    pub fn get(&self, slot: u32) -> &Flight<M> {
+        match &self.slots[split(slot).1] {
+            Some(m) => m,
+            None => unreachable!("an empty in-flight slot"),
+        }
+    }
+
+    /// Sets the size of the message in `slot` (a slot of this pool).
+    #[inline(always)]
+    pub fn set_bytes(&mut self, slot: u32, bytes: u32) {
+        if let Some(f) = &mut self.slots[split(slot).1] {
+            f.bytes = bytes;
+        }
+    }
+
+    /// Drops the message in `slot` (a slot of this pool) where it lies, and frees the slot.
+    #[inline(always)]
+    pub fn free(&mut self, slot: u32) {
+        let index = split(slot).1;
+        self.slots[index] = None;
+        self.free.push(index as u32);
+    }
+}
+
+/// Both pools.
+pub(crate) struct InFlight<M> {
+    pools: [Pool<M>; 2],
+}
+
+impl<M> Default for InFlight<M> {
+    fn default() -> Self {
+        InFlight {
+            pools: [Pool::new(0), Pool::new(1)],
+        }
+    }
+}
+
+impl<M> InFlight<M> {
+    /// The pool a call that delivers nothing fills.
+    #[inline(always)]
+    pub fn filling(&mut self) -> &mut Pool<M> {
+        &mut self.pools[0]
+    }
+
+    /// The message in `slot`, for reading in place, and the other pool, for whatever the
+    /// addressee sends meanwhile.
+    #[inline(always)]
+    pub fn delivering(&mut self, slot: u32) -> (&Flight<M>, &mut Pool<M>) {
+        let [zero, one] = &mut self.pools;
+        let (reading, filling) = if split(slot).0 == 0 {
+            (zero, one)
+        } else {
+            (one, zero)
+        };
+        (reading.get(slot), filling)
+    }
+
+    /// The message in `slot`.
+    #[inline(always)]
+    pub fn get(&self, slot: u32) -> &Flight<M> {
+        self.pools[split(slot).0].get(slot)
+    }
+
+    /// Takes the message out of `slot` and frees the slot.
+    #[inline]
+    pub fn take(&mut self, slot: u32) -> Flight<M> {
+        let (which, index) = split(slot);
+        let pool = &mut self.pools[which];
+        let m = pool.slots[index].take().expect("in-flight slot");
+        pool.free.push(index as u32);
+        m
+    }
+
+    /// Drops the message in `slot` where it lies, and frees the slot.
+    #[inline(always)]
+    pub fn free(&mut self, slot: u32) {
+        self.pools[split(slot).0].free(slot);
+    }
+
+    /// The slot's entry, for prefetching (None if out of range).
+    #[inline(always)]
+    pub fn peek(&self, slot: u32) -> Option<&Option<Flight<M>>> {
+        let (which, index) = split(slot);
+        self.pools[which].slots.get(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearsay_protocols::NodeId;
+
+    fn flight(n: u32) -> Flight<u64> {
+        Flight {
+            from: NodeId(n),
+            to: NodeId(n + 1),
+            bytes: n,
+            msg: u64::from(n) * 10,
+        }
+    }
+
+    /// A message put while another is being delivered lands in the other pool, and both can
+    /// be read back by their numbers; freed slots are reused.
+    #[test]
+    fn delivering_lends_one_pool_and_fills_the_other() {
+        let mut f = InFlight::default();
+        let a = f.filling().put(flight(1));
+        let (reading, other) = f.delivering(a);
+        assert_eq!(reading.msg, 10);
+        let b = other.put(flight(2));
+        assert_ne!(
+            a >> 31,
+            b >> 31,
+            "a send during a delivery goes to the other pool"
+        );
+        f.free(a);
+        assert_eq!(f.get(b).msg, 20);
+        let c = f.filling().put(flight(3));
+        assert_eq!(c, a, "the freed slot is reused");
+        assert_eq!(f.take(b).msg, 20);
+        assert!(f.peek(b).is_some_and(Option::is_none));
+    }
+}
