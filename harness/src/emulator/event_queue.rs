@@ -193,18 +193,24 @@ impl<E: Copy> EventQueue<E> {
                 return self.pop_with_late(end);
             }
             if self.next < self.current.len() {
-                let e = &self.current[self.next];
-                if e.time > end {
-                    return None;
-                }
-                self.next += 1;
-                self.len -= 1;
-                return Some((SimTime(e.time), &e.event));
+                return self.pop_bucket(end);
             }
             if self.len == 0 || !self.advance() {
                 return None;
             }
         }
+    }
+
+    /// Pops the ordered bucket's next event if it is due by `end` (the bucket must hold one).
+    #[inline(always)]
+    fn pop_bucket(&mut self, end: u64) -> Option<(SimTime, &E)> {
+        let e = &self.current[self.next];
+        if e.time > end {
+            return None;
+        }
+        self.next += 1;
+        self.len -= 1;
+        Some((SimTime(e.time), &e.event))
     }
 
     /// [`pop_ref`](Self::pop_ref) while the side heap holds events: whichever of its earliest
@@ -219,13 +225,7 @@ impl<E: Copy> EventQueue<E> {
             .get(self.next)
             .is_some_and(|e| e.time <= late_time);
         if bucket_first {
-            let e = &self.current[self.next];
-            if e.time > end {
-                return None;
-            }
-            self.next += 1;
-            self.len -= 1;
-            return Some((SimTime(e.time), &e.event));
+            return self.pop_bucket(end);
         }
         if late_time > end {
             return None;
