@@ -7,6 +7,13 @@
 //! Faults are applied in `core/apply.rs`; each kind keeps its state in its own module
 //! (`link_rules`, `pause`, `capacity`, `clock`, gathered in `fault_state`), absent until a fault
 //! of that kind first applies, so the hot path pays nothing for the kinds a run does not use.
+//!
+//! The hot path, at a glance: the loop pops an event (`event_queue`, its buckets ordered by
+//! `bucket_order`, events packed in two words by `event`) and prefetches the state of the one
+//! 16 places ahead (`prefetch`); a node's call gets a context (`context`) whose sends go
+//! straight through `transport` into an in-flight slot (`in_flight`), built in place; a
+//! delivered message is read where it lies. Large per-node arrays sit on huge pages
+//! (`huge_pages`). Each of those choices is measured in its module's notes.
 
 mod agreement;
 mod bucket;
