@@ -58,6 +58,14 @@ impl UniformPeers {
         UniformPeers { members }
     }
 
+    /// One member other than `me`, uniformly (there must be at least two members): a draw
+    /// from the n-1 others that skips over `me`, uniform without rejection.
+    #[inline]
+    fn other_than<R: Rng + ?Sized>(&self, me: NodeId, rng: &mut R) -> NodeId {
+        let r = uniform_below(rng, u64::from(self.members - 1)) as u32;
+        NodeId(if r >= me.0 { r + 1 } else { r })
+    }
+
     /// The membership size.
     pub fn members(&self) -> u32 {
         self.members
@@ -67,12 +75,7 @@ impl UniformPeers {
 impl PeerSampler for UniformPeers {
     #[inline]
     fn sample<R: Rng + ?Sized>(&self, me: NodeId, rng: &mut R) -> Option<NodeId> {
-        if self.members < 2 {
-            return None;
-        }
-        // Draw from the n-1 others and skip over `me`: uniform without rejection.
-        let r = uniform_below(rng, u64::from(self.members - 1)) as u32;
-        Some(NodeId(if r >= me.0 { r + 1 } else { r }))
+        (self.members >= 2).then(|| self.other_than(me, rng))
     }
 
     #[inline]
@@ -93,16 +96,11 @@ impl PeerSampler for UniformPeers {
         // that fits the list's inline room is drawn into a plain array first: the list's own
         // push and search check where its storage lives on every call (a quarter of a gossip
         // round's instructions).
-        let others = u64::from(self.members - 1);
-        let draw = |rng: &mut R| {
-            let r = uniform_below(rng, others) as u32;
-            NodeId(if r >= me.0 { r + 1 } else { r })
-        };
         if want <= PEER_LIST_INLINE {
             let mut picked = [NodeId(0); PEER_LIST_INLINE];
             let mut n = 0;
             while n < want {
-                let p = draw(rng);
+                let p = self.other_than(me, rng);
                 if !picked[..n].contains(&p) {
                     picked[n] = p;
                     n += 1;
@@ -111,7 +109,7 @@ impl PeerSampler for UniformPeers {
             out.extend_from_slice(&picked[..n]);
         } else {
             while out.len() < want {
-                let p = draw(rng);
+                let p = self.other_than(me, rng);
                 if !out.contains(&p) {
                     out.push(p);
                 }

@@ -243,7 +243,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 if self.net.fx.capacity.is_some() && self.queued_for_service(slot, from, to) {
                     return;
                 }
-                self.deliver(slot);
+                self.deliver(slot, from, to);
             }
             Event::Served { slot, incarnation } => self.served(slot, incarnation),
             Event::Timer {
@@ -352,7 +352,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 true
             }
             Admission::Dropped => {
-                self.slots.take(slot);
+                self.slots.free(slot);
                 self.net.count("capacity-dropped", 1);
                 let why = "capacity";
                 self.net
@@ -376,7 +376,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         {
             return;
         }
-        self.deliver(slot);
+        self.deliver(slot, from, to);
     }
 
     #[inline(never)]
@@ -489,14 +489,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
     }
 
-    /// Hands the message in `slot` to its (live, running) addressee, which reads it where it
-    /// lies (see `in_flight`).
+    /// Hands the message in `slot`, from `from`, to its (live, running) addressee `to`, which
+    /// reads it where it lies (see `in_flight`).
     #[inline(always)]
-    fn deliver(&mut self, slot: u32) {
-        let (from, to) = {
-            let flight = self.slots.get(slot);
-            (flight.from, flight.to)
-        };
+    fn deliver(&mut self, slot: u32, from: NodeId, to: NodeId) {
         self.net.traffic.delivered += 1;
         if self.net.trace.is_some() {
             let kind = hearsay_protocols::Message::kind(&self.slots.get(slot).msg);
@@ -523,8 +519,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// Drops the message in `slot`: its addressee is down (crashed, or out of the cluster).
     #[cold]
     fn drop_undeliverable(&mut self, slot: u32) {
-        let flight = self.slots.take(slot);
+        let flight = self.slots.get(slot);
         let (from, to) = (flight.from, flight.to);
+        self.slots.free(slot);
         if self.net.fx.is_absent(to.index()) {
             self.net.count("to-absent", 1);
             let why = "absent";

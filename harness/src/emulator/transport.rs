@@ -104,11 +104,6 @@ impl Transport {
     /// lost or cut off, drops it.
     #[inline(always)]
     pub fn send<M: Message>(&mut self, pool: &mut Pool<M>, from: NodeId, to: NodeId, msg: M) {
-        if !(self.plain && to.0 < self.nodes) {
-            let bytes = msg.wire_size();
-            self.count_send(bytes);
-            return self.send_through_faults(pool, from, to, msg, bytes);
-        }
         self.send_with(pool, from, to, || msg);
     }
 
@@ -125,7 +120,10 @@ impl Transport {
         build: impl FnOnce() -> M,
     ) {
         if !(self.plain && to.0 < self.nodes) {
-            return self.send(pool, from, to, build());
+            let msg = build();
+            let bytes = msg.wire_size();
+            self.count_send(bytes);
+            return self.send_through_faults(pool, from, to, msg, bytes);
         }
         let delay = self.model.latency(&mut self.rng);
         let slot = pool.put_with(from, to, 0, build);
