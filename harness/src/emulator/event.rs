@@ -1,5 +1,6 @@
 //! The events the emulator's queue holds: what happens at one instant of a run.
 
+use super::event_queue::Stamped;
 use hearsay_protocols::TimerId;
 
 /// One scheduled event. Small and `Copy`: the queue moves millions of them.
@@ -42,7 +43,8 @@ pub(crate) enum Event {
     Sample,
 }
 
-/// An [`Event`] packed into two words, the form the queue stores.
+/// An [`Event`] packed into two words, the form the queue stores; the queue writes the event's
+/// time within its bucket into spare bits of the first word ([`Stamped`]).
 ///
 /// The queue copies events into its buckets by the million. An enum of 32-bit fields was built
 /// on the stack field by field and copied into its bucket with one 16-byte load, which
@@ -50,7 +52,8 @@ pub(crate) enum Event {
 /// push. Two plain words stay in registers from construction to the bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PackedEvent {
-    /// The kind (low byte) and the first field (high half).
+    /// The kind (low byte), the offset within a bucket (the next 24 bits) and the first field
+    /// (high half).
     word: u64,
     /// The second field (low half) and the third (high half).
     extra: u64,
@@ -93,6 +96,28 @@ impl PackedEvent {
             CLIENT => Event::Client { index: a },
             _ => Event::Sample,
         }
+    }
+}
+
+/// The bits of [`PackedEvent::word`] between the kind and the first field: where the event
+/// carries its time within a wheel bucket.
+const OFFSET_SHIFT: u32 = 8;
+const OFFSET_MASK: u64 = ((1 << 24) - 1) << OFFSET_SHIFT;
+
+impl Stamped for PackedEvent {
+    const OFFSET_BITS: u32 = 24;
+
+    #[inline(always)]
+    fn with_offset(self, offset: u32) -> Self {
+        PackedEvent {
+            word: self.word & !OFFSET_MASK | u64::from(offset) << OFFSET_SHIFT,
+            extra: self.extra,
+        }
+    }
+
+    #[inline(always)]
+    fn offset(&self) -> u32 {
+        ((self.word & OFFSET_MASK) >> OFFSET_SHIFT) as u32
     }
 }
 
@@ -139,6 +164,10 @@ mod tests {
         ] {
             let back = e.pack().unpack();
             assert_eq!(format!("{back:?}"), format!("{e:?}"));
+            // The queue's offset neither disturbs the event nor survives a re-stamp.
+            let stamped = e.pack().with_offset((1 << 24) - 1).with_offset(12_345);
+            assert_eq!(stamped.offset(), 12_345);
+            assert_eq!(format!("{:?}", stamped.unpack()), format!("{e:?}"));
         }
     }
 }

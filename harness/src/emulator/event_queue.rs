@@ -7,9 +7,14 @@
 //!
 //! A bucket's events are appended in push order, which is sequence order, so when the wheel
 //! reaches a bucket it only has to order them by time, ties kept in place (a stable ordering,
-//! [`BucketOrder`]), and the events need not carry their sequence number at all. The rare event pushed into the bucket being drained (a delay shorter than the
-//! bucket) goes to a small side heap; it was pushed after everything in the bucket, so on equal
-//! times the bucket's event pops first, and order stays exact.
+//! [`BucketOrder`]), and the events need not carry their sequence number at all. Nor their full
+//! time: an event carries its offset within the bucket in spare bits of its own ([`Stamped`]),
+//! and the bucket's number gives the rest (16 bytes an event rather than 24: 0.82x the peak
+//! memory at 10^6 nodes).
+//!
+//! The rare event pushed into the bucket being drained (a delay shorter than the bucket) goes
+//! to a small side heap; it was pushed after everything in the bucket, so on equal times the
+//! bucket's event pops first, and order stays exact.
 
 use super::bucket::Bucket;
 use super::bucket_order::BucketOrder;
@@ -41,32 +46,39 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// An event in a wheel bucket: its position in the bucket stands for its sequence number.
-#[derive(Clone, Copy)]
-struct Timed<E> {
-    time: u64,
-    event: E,
+/// An event that can carry its time within a wheel bucket in spare bits of its own.
+///
+/// A bucket's events then need no separate time field: at 10^5–10^6 nodes the buckets are
+/// written, ordered and read by the million, and an event of 16 bytes with a separate 8-byte
+/// time made every one of those moves half as large again.
+pub trait Stamped: Copy {
+    /// How many bits of offset the event can carry (buckets span at most `2^OFFSET_BITS` ns).
+    const OFFSET_BITS: u32;
+    /// The event carrying `offset` (below `2^OFFSET_BITS`), whatever offset it carried before.
+    fn with_offset(self, offset: u32) -> Self;
+    /// The offset it carries.
+    fn offset(&self) -> u32;
 }
 
 /// A priority queue of events ordered by `(time, insertion sequence)`.
 pub struct EventQueue<E> {
     shift: u32,
     mask: u64,
-    wheel: Vec<Bucket<Timed<E>>>,
+    wheel: Vec<Bucket<E>>,
     /// The bucket being drained, in pop order.
-    current: Vec<Timed<E>>,
+    current: Vec<E>,
     /// How many of `current` have popped.
     next: usize,
     /// Scratch space for ordering a bucket.
     order: BucketOrder,
     /// The bucket being ordered, in push order (its allocation is kept between buckets).
-    unordered: Bucket<Timed<E>>,
+    unordered: Bucket<E>,
     /// Events pushed into the bucket being drained after it was ordered.
     late: BinaryHeap<Reverse<Entry<E>>>,
     /// The last event popped from `late`, which [`EventQueue::pop_ref`] lends out.
     popped_late: Option<E>,
     /// Emptied bucket allocations, reused for the next slot that fills.
-    spare: Vec<Bucket<Timed<E>>>,
+    spare: Vec<Bucket<E>>,
     /// The bucket being drained (absolute index: time >> shift).
     cursor: u64,
     overflow: BinaryHeap<Reverse<Entry<E>>>,
@@ -77,10 +89,14 @@ pub struct EventQueue<E> {
     len: usize,
 }
 
-impl<E: Copy> EventQueue<E> {
+impl<E: Stamped> EventQueue<E> {
     /// A queue with buckets of `2^shift` ns (at most 2^32) and `2^wheel_bits` buckets.
     pub fn new(shift: u32, wheel_bits: u32) -> Self {
-        assert!(shift <= 32, "a bucket spans at most 2^32 ns");
+        assert!(
+            shift <= E::OFFSET_BITS,
+            "a bucket spans at most 2^{} ns",
+            E::OFFSET_BITS
+        );
         let size = 1usize << wheel_bits;
         EventQueue {
             shift,
@@ -133,11 +149,24 @@ impl<E: Copy> EventQueue<E> {
             if self.wheel[index].capacity() == 0 {
                 self.refill(index);
             }
-            self.wheel[index].push(Timed { time, event });
+            let event = event.with_offset(self.offset(time));
+            self.wheel[index].push(event);
             self.in_wheel += 1;
         } else {
             self.push_outside_wheel(time, bucket, event);
         }
+    }
+
+    /// Where `time` falls within its bucket.
+    #[inline(always)]
+    fn offset(&self, time: u64) -> u32 {
+        (time & ((1u64 << self.shift) - 1)) as u32
+    }
+
+    /// The time of an event of the bucket being drained.
+    #[inline(always)]
+    fn time_in_current(&self, e: &E) -> u64 {
+        self.cursor << self.shift | u64::from(e.offset())
     }
 
     /// Gives the empty wheel slot `index` a spare allocation, if one is pooled.
@@ -166,7 +195,7 @@ impl<E: Copy> EventQueue<E> {
     /// anything.
     #[inline(always)]
     pub fn ahead(&self, distance: usize) -> Option<&E> {
-        self.current.get(self.next + distance).map(|e| &e.event)
+        self.current.get(self.next + distance)
     }
 
     /// Removes and returns the earliest event.
@@ -204,13 +233,13 @@ impl<E: Copy> EventQueue<E> {
     /// Pops the ordered bucket's next event if it is due by `end` (the bucket must hold one).
     #[inline(always)]
     fn pop_bucket(&mut self, end: u64) -> Option<(SimTime, &E)> {
-        let e = &self.current[self.next];
-        if e.time > end {
+        let time = self.time_in_current(&self.current[self.next]);
+        if time > end {
             return None;
         }
         self.next += 1;
         self.len -= 1;
-        Some((SimTime(e.time), &e.event))
+        Some((SimTime(time), &self.current[self.next - 1]))
     }
 
     /// [`pop_ref`](Self::pop_ref) while the side heap holds events: whichever of its earliest
@@ -223,7 +252,7 @@ impl<E: Copy> EventQueue<E> {
         let bucket_first = self
             .current
             .get(self.next)
-            .is_some_and(|e| e.time <= late_time);
+            .is_some_and(|e| self.time_in_current(e) <= late_time);
         if bucket_first {
             return self.pop_bucket(end);
         }
@@ -273,10 +302,7 @@ impl<E: Copy> EventQueue<E> {
                     break;
                 }
                 let Reverse(e) = self.overflow.pop().expect("peeked");
-                let timed = Timed {
-                    time: e.time,
-                    event: e.event,
-                };
+                let timed = e.event.with_offset(self.offset(e.time));
                 if b == self.cursor {
                     bucket.push(timed);
                 } else {
@@ -291,10 +317,9 @@ impl<E: Copy> EventQueue<E> {
         // Lay the events out in pop order: the pops (and the loop's look-ahead) then read them
         // one after the other, where reading through sorted indices cost a random access into
         // the bucket per event (half a megabyte at 10^6 nodes).
-        let within = (1u64 << self.shift) - 1;
         self.order
             .order(bucket.as_slice(), &mut self.current, self.shift, |e| {
-                e.time & within
+                u64::from(e.offset())
             });
         bucket.clear();
         self.unordered = bucket;
@@ -307,6 +332,36 @@ impl<E: Copy> EventQueue<E> {
 mod tests {
     use super::*;
     use rand_core::{Rng, SeedableRng};
+
+    /// A test event: an id, and the offset the queue stamps on it.
+    #[derive(Clone, Copy, Debug)]
+    struct Item {
+        id: u64,
+        offset: u32,
+    }
+
+    impl Stamped for Item {
+        const OFFSET_BITS: u32 = 32;
+        fn with_offset(self, offset: u32) -> Self {
+            Item { offset, ..self }
+        }
+        fn offset(&self) -> u32 {
+            self.offset
+        }
+    }
+
+    /// An event with id `id`, carrying an offset the queue must overwrite.
+    fn item(id: u64) -> Item {
+        Item {
+            id,
+            offset: u32::MAX,
+        }
+    }
+
+    /// Pops the earliest event as (time, id).
+    fn pop(q: &mut EventQueue<Item>) -> Option<(u64, u64)> {
+        q.pop().map(|(t, e)| (t.as_nanos(), e.id))
+    }
 
     /// The wheel must pop exactly what a plain heap over (time, seq) pops, including pushes
     /// made while draining, events far beyond the wheel's span, and ties.
@@ -328,19 +383,19 @@ mod tests {
                         2 => rng.next_u64() % 200,
                         _ => rng.next_u64() % 5_000,
                     };
-                    q.push(SimTime(now + delta), step);
+                    q.push(SimTime(now + delta), item(step));
                     reference.push(Reverse((now + delta, seq, step)));
                     seq += 1;
                 } else {
-                    let (t, e) = q.pop().unwrap();
+                    let (t, e) = pop(&mut q).unwrap();
                     let Reverse((rt, _, re)) = reference.pop().unwrap();
-                    now = t.as_nanos();
-                    popped.push((t.as_nanos(), e));
+                    now = t;
+                    popped.push((t, e));
                     expected.push((rt, re));
                 }
             }
-            while let Some((t, e)) = q.pop() {
-                popped.push((t.as_nanos(), e));
+            while let Some((t, e)) = pop(&mut q) {
+                popped.push((t, e));
             }
             while let Some(Reverse((t, _, e))) = reference.pop() {
                 expected.push((t, e));
@@ -366,18 +421,18 @@ mod tests {
                     1 => rng.next_u64() % 50_000,
                     _ => rng.next_u64() % 200_000,
                 };
-                q.push(SimTime(now + delta), step);
+                q.push(SimTime(now + delta), item(step));
                 reference.push(Reverse((now + delta, step)));
             } else {
-                let (t, e) = q.pop().unwrap();
+                let (t, e) = pop(&mut q).unwrap();
                 let Reverse((rt, re)) = reference.pop().unwrap();
-                now = t.as_nanos();
-                popped.push((t.as_nanos(), e));
+                now = t;
+                popped.push((t, e));
                 expected.push((rt, re));
             }
         }
-        while let Some((t, e)) = q.pop() {
-            popped.push((t.as_nanos(), e));
+        while let Some((t, e)) = pop(&mut q) {
+            popped.push((t, e));
         }
         while let Some(Reverse((t, e))) = reference.pop() {
             expected.push((t, e));
@@ -393,19 +448,21 @@ mod tests {
     fn pop_until_stops_at_the_end_and_leaves_later_events() {
         let mut q = EventQueue::with_default_shape();
         for (t, e) in [(5_000_000, 'a'), (1_000, 'b'), (9_000_000, 'c')] {
-            q.push(SimTime(t), e);
+            q.push(SimTime(t), item(e as u64));
         }
-        let end = SimTime(5_000_000);
-        assert_eq!(q.pop_until(end), Some((SimTime(1_000), 'b')));
-        assert_eq!(q.pop_until(end), Some((SimTime(5_000_000), 'a')));
-        assert_eq!(q.pop_until(end), None);
+        let until = |q: &mut EventQueue<Item>, end| {
+            q.pop_until(SimTime(end))
+                .map(|(t, e)| (t.as_nanos(), char::from(e.id as u8)))
+        };
+        let end = 5_000_000;
+        assert_eq!(until(&mut q, end), Some((1_000, 'b')));
+        assert_eq!(until(&mut q, end), Some((5_000_000, 'a')));
+        assert_eq!(until(&mut q, end), None);
         assert_eq!(q.len(), 1);
-        q.push(SimTime(4_000_000), 'd'); // in the past of the drained bucket: the side heap
-        assert_eq!(q.pop_until(end), Some((SimTime(4_000_000), 'd')));
-        assert_eq!(
-            q.pop_until(SimTime(10_000_000)),
-            Some((SimTime(9_000_000), 'c'))
-        );
+        // In the past of the drained bucket: the side heap.
+        q.push(SimTime(4_000_000), item('d' as u64));
+        assert_eq!(until(&mut q, end), Some((4_000_000, 'd')));
+        assert_eq!(until(&mut q, 10_000_000), Some((9_000_000, 'c')));
         assert!(q.is_empty());
     }
 
@@ -413,9 +470,9 @@ mod tests {
     fn equal_times_pop_in_push_order() {
         let mut q = EventQueue::with_default_shape();
         for i in 0..10 {
-            q.push(SimTime(5_000_000), i);
+            q.push(SimTime(5_000_000), item(i));
         }
-        let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        let order: Vec<_> = std::iter::from_fn(|| pop(&mut q).map(|(_, e)| e)).collect();
         assert_eq!(order, (0..10).collect::<Vec<_>>());
     }
 }
