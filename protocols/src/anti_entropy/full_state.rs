@@ -43,7 +43,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         entries
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn on_state<C: Context<AntiEntropyMessage>>(
         &mut self,
         store: &mut VersionedStore,
@@ -54,18 +54,30 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
     ) {
         self.merge_all(store, ctx, entries);
         if reply_wanted {
-            let mut missing = difference(store, entries);
-            if !missing.is_empty() {
-                self.fit(ctx, &mut missing, HEADER_WIRE_BYTES + STATE_FIXED);
-                self.send(
-                    ctx,
-                    from,
-                    AntiEntropyMessage::State {
-                        entries: missing,
-                        reply_wanted: false,
-                    },
-                );
-            }
+            self.reply_difference(store, ctx, from, entries);
+        }
+    }
+
+    /// Answers a push-pull opening with the entries its sender lacks, if any.
+    #[inline(never)]
+    fn reply_difference<C: Context<AntiEntropyMessage>>(
+        &mut self,
+        store: &VersionedStore,
+        ctx: &mut C,
+        from: NodeId,
+        entries: &[(Key, Versioned)],
+    ) {
+        let mut missing = difference(store, entries);
+        if !missing.is_empty() {
+            self.fit(ctx, &mut missing, HEADER_WIRE_BYTES + STATE_FIXED);
+            self.send(
+                ctx,
+                from,
+                AntiEntropyMessage::State {
+                    entries: missing,
+                    reply_wanted: false,
+                },
+            );
         }
     }
 

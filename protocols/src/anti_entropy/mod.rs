@@ -333,8 +333,27 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         }
     }
 
-    #[inline]
+    /// Handles one message. A full state (every exchange of full-state reconciliation, and the
+    /// fallback of the others) is handled inline; the rest behind one call.
+    #[inline(always)]
     pub fn on_message<C: Context<AntiEntropyMessage>>(
+        &mut self,
+        store: &mut VersionedStore,
+        ctx: &mut C,
+        from: NodeId,
+        msg: &AntiEntropyMessage,
+    ) {
+        match *msg {
+            AntiEntropyMessage::State {
+                ref entries,
+                reply_wanted,
+            } => self.on_state(store, ctx, from, entries, reply_wanted),
+            _ => self.on_other_message(store, ctx, from, msg),
+        }
+    }
+
+    #[inline(never)]
+    fn on_other_message<C: Context<AntiEntropyMessage>>(
         &mut self,
         store: &mut VersionedStore,
         ctx: &mut C,
@@ -384,7 +403,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
     }
 
     /// Merges `entries`; returns how many changed the store.
-    #[inline]
+    #[inline(always)]
     fn merge_all<C: Context<AntiEntropyMessage>>(
         &mut self,
         store: &mut VersionedStore,
@@ -473,6 +492,7 @@ impl<S: PeerSampler> Node for AntiEntropyNode<S> {
         self.engine.on_timer(&self.store, ctx, timer);
     }
 
+    #[inline]
     fn on_message<C: Context<AntiEntropyMessage>>(
         &mut self,
         ctx: &mut C,
