@@ -42,7 +42,7 @@ pub use local_write::{local_write, write_version};
 pub use message::{ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Message, entries_of};
 pub use node::{Context, Node, Observation, TimerId};
 pub use node_id::NodeId;
-pub use peer_sampling::{PeerList, PeerSampler, UniformPeers};
+pub use peer_sampling::{PeerList, PeerSampler, RoundPeers, UniformPeers};
 pub use random::{coin, uniform_below};
 pub use store::{VersionedStore, entry_hash};
 pub use time::{ParseDurationError, SimDuration, SimTime};

@@ -17,6 +17,39 @@ pub type PeerList = SmallVec<[NodeId; PEER_LIST_INLINE]>;
 /// Peers a [`PeerList`] holds without allocating.
 pub const PEER_LIST_INLINE: usize = 8;
 
+/// Room for one round's peers on the caller's stack: a plain array for a fanout that fits it
+/// (drawn by [`PeerSampler::sample_few`]), a [`PeerList`] beyond.
+#[derive(Debug, Default)]
+pub struct RoundPeers {
+    few: [NodeId; PEER_LIST_INLINE],
+    many: PeerList,
+}
+
+impl RoundPeers {
+    /// Empty room.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Up to `count` distinct peers of `me` from `sampler`.
+    #[inline(always)]
+    pub fn draw<S: PeerSampler + ?Sized, R: Rng + ?Sized>(
+        &mut self,
+        sampler: &S,
+        me: NodeId,
+        count: usize,
+        rng: &mut R,
+    ) -> &[NodeId] {
+        if count <= PEER_LIST_INLINE {
+            let n = sampler.sample_few(me, count, rng, &mut self.few);
+            &self.few[..n]
+        } else {
+            sampler.sample_distinct(me, count, rng, &mut self.many);
+            &self.many
+        }
+    }
+}
+
 /// A source of gossip partners for one node.
 pub trait PeerSampler {
     /// One peer other than `me`, or `None` if there is none.
@@ -30,6 +63,24 @@ pub trait PeerSampler {
         rng: &mut R,
         out: &mut PeerList,
     );
+
+    /// Up to `count` (at most [`PEER_LIST_INLINE`]) distinct peers other than `me`, written to
+    /// the front of `out`; returns how many. The same draws as
+    /// [`sample_distinct`](PeerSampler::sample_distinct), into a plain array: a gossip round
+    /// that goes through a [`PeerList`] pays for its checks of where its storage lives.
+    #[inline]
+    fn sample_few<R: Rng + ?Sized>(
+        &self,
+        me: NodeId,
+        count: usize,
+        rng: &mut R,
+        out: &mut [NodeId; PEER_LIST_INLINE],
+    ) -> usize {
+        let mut list = PeerList::new();
+        self.sample_distinct(me, count.min(PEER_LIST_INLINE), rng, &mut list);
+        out[..list.len()].copy_from_slice(&list);
+        list.len()
+    }
 
     /// How many peers this sampler can ever return to `me`.
     fn population(&self, me: NodeId) -> u32;
@@ -98,14 +149,7 @@ impl PeerSampler for UniformPeers {
         // round's instructions).
         if want <= PEER_LIST_INLINE {
             let mut picked = [NodeId(0); PEER_LIST_INLINE];
-            let mut n = 0;
-            while n < want {
-                let p = self.other_than(me, rng);
-                if !picked[..n].contains(&p) {
-                    picked[n] = p;
-                    n += 1;
-                }
-            }
+            let n = self.sample_few(me, want, rng, &mut picked);
             out.extend_from_slice(&picked[..n]);
         } else {
             while out.len() < want {
@@ -115,6 +159,32 @@ impl PeerSampler for UniformPeers {
                 }
             }
         }
+    }
+
+    #[inline]
+    fn sample_few<R: Rng + ?Sized>(
+        &self,
+        me: NodeId,
+        count: usize,
+        rng: &mut R,
+        out: &mut [NodeId; PEER_LIST_INLINE],
+    ) -> usize {
+        let want = count
+            .min(PEER_LIST_INLINE)
+            .min(self.population(me) as usize);
+        if self.members < 2 {
+            return 0;
+        }
+        // Fanouts are small next to the membership, so rejecting repeats is cheap.
+        let mut n = 0;
+        while n < want {
+            let p = self.other_than(me, rng);
+            if !out[..n].contains(&p) {
+                out[n] = p;
+                n += 1;
+            }
+        }
+        n
     }
 
     fn population(&self, me: NodeId) -> u32 {
@@ -159,6 +229,27 @@ mod tests {
         out.sort();
         assert_eq!(out.as_slice(), [NodeId(1), NodeId(2), NodeId(3)]);
         assert_eq!(UniformPeers::new(1).sample(NodeId(0), &mut rng), None);
+    }
+
+    /// A round's peers drawn into the array, into a list, or through `RoundPeers` (either
+    /// side of its inline room) are the same peers from the same draws.
+    #[test]
+    fn every_way_of_drawing_a_round_gives_the_same_peers() {
+        let s = UniformPeers::new(50);
+        for count in [0, 1, 3, PEER_LIST_INLINE, PEER_LIST_INLINE + 1, 49, 60] {
+            let seeded = || rand_pcg::Pcg64Mcg::seed_from_u64(count as u64);
+            let mut list = PeerList::new();
+            s.sample_distinct(NodeId(7), count, &mut seeded(), &mut list);
+            assert_eq!(list.len(), count.min(49));
+            let mut room = RoundPeers::new();
+            let drawn = room.draw(&s, NodeId(7), count, &mut seeded());
+            assert_eq!(drawn, list.as_slice(), "count {count}");
+            if count <= PEER_LIST_INLINE {
+                let mut few = [NodeId(0); PEER_LIST_INLINE];
+                let n = s.sample_few(NodeId(7), count, &mut seeded(), &mut few);
+                assert_eq!(&few[..n], list.as_slice(), "count {count}");
+            }
+        }
     }
 
     #[test]

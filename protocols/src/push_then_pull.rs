@@ -288,19 +288,16 @@ impl<S: PeerSampler> PushThenPullNode<S> {
         let me = ctx.me();
         let switch = self.switch;
         let updates = self.select(ctx, |age| age < switch);
-        let mut peers = crate::PeerList::new();
+        let fanout = self.config.fanout as usize;
+        let mut room = crate::RoundPeers::new();
         if !updates.is_empty() {
-            self.sampler
-                .sample_distinct(me, self.config.fanout as usize, ctx.rng(), &mut peers);
-            for &peer in &peers {
+            for &peer in room.draw(&self.sampler, me, fanout, ctx.rng()) {
                 let updates = updates.clone();
                 Self::send_updates(ctx, peer, PushThenPullMessage::Push { updates });
             }
         }
         if self.pulls() {
-            self.sampler
-                .sample_distinct(me, self.config.fanout as usize, ctx.rng(), &mut peers);
-            for &peer in &peers {
+            for &peer in room.draw(&self.sampler, me, fanout, ctx.rng()) {
                 ctx.send(peer, PushThenPullMessage::Pull);
             }
         }

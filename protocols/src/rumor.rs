@@ -384,19 +384,18 @@ impl<S: PeerSampler> RumorEngine<S> {
 
     fn gossip<C: Context<RumorMessage>>(&mut self, store: &VersionedStore, ctx: &mut C) {
         let me = ctx.me();
-        let mut peers = crate::PeerList::new();
-        self.sampler
-            .sample_distinct(me, self.config.fanout as usize, ctx.rng(), &mut peers);
+        let mut room = crate::RoundPeers::new();
+        let peers = room.draw(&self.sampler, me, self.config.fanout as usize, ctx.rng());
         if !peers.is_empty() {
             match self.config.mode {
                 ExchangeMode::Pull => {
-                    for &peer in &peers {
+                    for &peer in peers {
                         ctx.send(peer, RumorMessage::Pull);
                     }
                 }
                 mode => {
                     let updates = self.hot_updates(store, ctx, HEADER_WIRE_BYTES + 2, |_, _| false);
-                    for &peer in &peers {
+                    for &peer in peers {
                         let msg = if mode == ExchangeMode::Push {
                             RumorMessage::Push {
                                 updates: updates.clone(),

@@ -34,8 +34,8 @@ use crate::cycle::Cycle;
 use crate::flow_control::{FlowControl, capacity};
 use crate::{
     ConflictRule, Context, ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Key, MergeOutcome,
-    Message, Node, NodeId, Observation, PeerSampler, SimDuration, TimerId, Value, Version,
-    Versioned, VersionedStore, uniform_below,
+    Message, Node, NodeId, Observation, PeerSampler, RoundPeers, SimDuration, TimerId, Value,
+    Version, Versioned, VersionedStore, uniform_below,
 };
 use serde::{Deserialize, Serialize};
 
@@ -300,13 +300,9 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             return;
         }
         let me = ctx.me();
-        let mut peers = crate::PeerList::new();
-        self.sampler.sample_distinct(
-            me,
-            self.config.fanout.max(1) as usize,
-            ctx.rng(),
-            &mut peers,
-        );
+        let mut room = RoundPeers::new();
+        let fanout = self.config.fanout.max(1) as usize;
+        let peers = room.draw(&self.sampler, me, fanout, ctx.rng());
         if self.config.reconciliation == Reconciliation::FullState
             && self.config.mtu.is_none()
             && self.config.mode != ExchangeMode::Pull
@@ -314,7 +310,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             // The common case, built straight into the driver's buffer (see
             // `Context::send_with`): the whole replica, nothing to trim.
             let reply_wanted = self.config.mode == ExchangeMode::PushPull;
-            for &peer in &peers {
+            for &peer in peers {
                 ctx.send_with(peer, || AntiEntropyMessage::State {
                     entries: crate::entries_of(store.entries()),
                     reply_wanted,
@@ -322,7 +318,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             }
             return;
         }
-        for &peer in &peers {
+        for &peer in peers {
             let msg = match self.config.reconciliation {
                 Reconciliation::FullState => self.full_state_opening(store, ctx),
                 Reconciliation::Checksum => self.checksum_opening(store),
