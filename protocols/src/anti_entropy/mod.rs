@@ -283,7 +283,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         ctx.set_timer(first, TICK);
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn on_timer<C: Context<AntiEntropyMessage>>(
         &mut self,
         store: &VersionedStore,
@@ -318,6 +318,17 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             }
             return;
         }
+        self.open_exchanges(store, ctx, peers);
+    }
+
+    /// Opens an exchange with each of `peers` by any method but the common case above.
+    #[inline(never)]
+    fn open_exchanges<C: Context<AntiEntropyMessage>>(
+        &mut self,
+        store: &VersionedStore,
+        ctx: &mut C,
+        peers: &[NodeId],
+    ) {
         for &peer in peers {
             let msg = match self.config.reconciliation {
                 Reconciliation::FullState => self.full_state_opening(store, ctx),
@@ -484,11 +495,12 @@ impl<S: PeerSampler> Node for AntiEntropyNode<S> {
         self.engine.on_start(ctx);
     }
 
+    #[inline(always)]
     fn on_timer<C: Context<AntiEntropyMessage>>(&mut self, ctx: &mut C, timer: TimerId) {
         self.engine.on_timer(&self.store, ctx, timer);
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_message<C: Context<AntiEntropyMessage>>(
         &mut self,
         ctx: &mut C,
