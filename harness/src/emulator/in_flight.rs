@@ -44,27 +44,16 @@ impl<M> Pool<M> {
         }
     }
 
-    /// Puts the message `build` makes, from `from` to `to`, in a free slot and returns the
-    /// slot's number (building it in place, where the compiler can).
+    /// Puts the message in flight that `build` makes in a free slot and returns the slot's
+    /// number (building it in place, where the compiler can).
     #[inline(always)]
-    pub fn put_with(
-        &mut self,
-        from: hearsay_protocols::NodeId,
-        to: hearsay_protocols::NodeId,
-        bytes: u32,
-        build: impl FnOnce() -> M,
-    ) -> u32 {
+    fn put_with(&mut self, build: impl FnOnce() -> Flight<M>) -> u32 {
         let index = match self.free.pop() {
             Some(s) => {
                 let slot = &mut self.slots[s as usize];
                 debug_assert!(slot.is_none(), "a free in-flight slot held a message");
                 // Assigned in place (the slot is empty: the drop of its old value never runs).
-                *slot = Some(Flight {
-                    from,
-                    to,
-                    bytes,
-                    msg: build(),
-                });
+                *slot = Some(build());
                 s
             }
             None => {
@@ -72,28 +61,44 @@ impl<M> Pool<M> {
                     self.slots.len() < POOL_BIT as usize,
                     "over 2^31 messages in flight in one pool"
                 );
-                self.slots.push(Some(Flight {
-                    from,
-                    to,
-                    bytes,
-                    msg: build(),
-                }));
+                self.slots.push(Some(build()));
                 (self.slots.len() - 1) as u32
             }
         };
         index | self.id << 31
     }
 
+    /// Puts the message `build` makes, from `from` to `to`, in a free slot; returns the slot's
+    /// number and the message's encoded size, taken from the message as built (reading it
+    /// back from its slot cost a second lookup and a store to the slot).
+    #[inline(always)]
+    pub fn put_sized(
+        &mut self,
+        from: hearsay_protocols::NodeId,
+        to: hearsay_protocols::NodeId,
+        build: impl FnOnce() -> M,
+    ) -> (u32, usize)
+    where
+        M: hearsay_protocols::Message,
+    {
+        let mut size = 0;
+        let slot = self.put_with(|| {
+            let msg = build();
+            size = msg.wire_size();
+            Flight {
+                from,
+                to,
+                bytes: u32::try_from(size).unwrap_or(u32::MAX),
+                msg,
+            }
+        });
+        (slot, size)
+    }
+
     /// Puts a message in a free slot and returns the slot's number.
     #[inline(always)]
     pub fn put(&mut self, flight: Flight<M>) -> u32 {
-        let Flight {
-            from,
-            to,
-            bytes,
-            msg,
-        } = flight;
-        self.put_with(from, to, bytes, || msg)
+        self.put_with(|| flight)
     }
 
     /// The message in `slot` (a slot of this pool).
@@ -102,14 +107,6 @@ impl<M> Pool<M> {
         match &self.slots[split(slot).1] {
             Some(m) => m,
             None => unreachable!("an empty in-flight slot"),
-        }
-    }
-
-    /// Sets the size of the message in `slot` (a slot of this pool).
-    #[inline(always)]
-    pub fn set_bytes(&mut self, slot: u32, bytes: u32) {
-        if let Some(f) = &mut self.slots[split(slot).1] {
-            f.bytes = bytes;
         }
     }
 

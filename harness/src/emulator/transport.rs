@@ -126,9 +126,7 @@ impl Transport {
             return self.send_through_faults(pool, from, to, msg, bytes);
         }
         let delay = self.model.latency(&mut self.rng);
-        let slot = pool.put_with(from, to, 0, build);
-        let bytes = pool.get(slot).msg.wire_size();
-        pool.set_bytes(slot, u32::try_from(bytes).unwrap_or(u32::MAX));
+        let (slot, bytes) = pool.put_sized(from, to, build);
         self.count_send(bytes);
         self.in_transit(slot, to, delay);
     }
