@@ -7,7 +7,7 @@ use super::context::EmulatorContext;
 use super::event::{Event, PackedEvent};
 use super::fault_state::FaultState;
 use super::in_flight::{InFlight, Pool};
-use super::prefetch::{prefetch, prefetch_all};
+use super::prefetch::prefetch_all;
 use super::trace::{Fingerprint, TraceEvent};
 use super::transport::Transport;
 use super::{NetworkModel, RngStreams, StreamRng};
@@ -56,7 +56,10 @@ pub struct RunOutput {
 }
 
 mod apply;
+mod member;
 mod preload;
+
+use member::Member;
 
 /// How many events ahead the loop prefetches state (see [`Emulator::prefetch_ahead`]).
 const PREFETCH_DISTANCE: usize = 16;
@@ -71,10 +74,8 @@ const PREFETCH_ABOVE_BYTES: usize = 512 << 10;
 pub struct Emulator<N: Node, F> {
     config: EmulatorConfig,
     factory: F,
-    nodes: Vec<N>,
-    alive: Vec<bool>,
-    incarnation: Vec<u32>,
-    rngs: Vec<StreamRng>,
+    /// The nodes with their bookkeeping, one member each (see [`member`]).
+    members: Vec<Member<N>>,
     /// The network, the event queue and the counts the send path keeps.
     net: Transport,
     /// The messages in flight.
@@ -102,10 +103,13 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     ) -> Self {
         let streams = RngStreams::new(config.seed);
         let n = config.nodes as usize;
-        let nodes = huge_vec(n, |i| factory(NodeId(i as u32)));
-        let rngs = huge_vec(n, |i| streams.stream("node", i as u64));
         let fx = FaultState::new(config.nodes, faults);
-        let alive = (0..n).map(|i| !fx.is_absent(i)).collect();
+        let members = huge_vec(n, |i| Member {
+            node: factory(NodeId(i as u32)),
+            rng: streams.stream("node", i as u64),
+            incarnation: 0,
+            alive: !fx.is_absent(i),
+        });
         let net = Transport::new(
             config.nodes,
             NetworkModel::new(config.network),
@@ -117,10 +121,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         );
         Emulator {
             factory,
-            nodes,
-            alive,
-            incarnation: vec![0; n],
-            rngs,
+            members,
             net,
             slots: InFlight::default(),
             faults: faults.to_vec(),
@@ -162,12 +163,13 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             self.net.queue.push(SimTime::ZERO, Event::Sample.pack());
         }
         for i in 0..self.config.nodes {
-            if self.alive[i as usize] {
+            if self.members[i as usize].alive {
                 self.call(NodeId(i), |node, ctx| node.on_start(ctx));
             }
         }
         self.recount_agreement();
-        let prefetching = self.nodes.len() * std::mem::size_of::<N>() > PREFETCH_ABOVE_BYTES;
+        let prefetching =
+            self.members.len() * std::mem::size_of::<Member<N>>() > PREFETCH_ABOVE_BYTES;
         let mut stopped_converged = false;
         while let Some((t, &event)) = self.net.queue.pop_ref(end) {
             self.net.now = t;
@@ -186,10 +188,11 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let end = if stopped_converged { self.net.now } else { end };
         self.net.now = end;
         self.history.end = end;
-        self.history.alive_at_end = self.alive.clone();
+        self.history.alive_at_end = self.members.iter().map(|m| m.alive).collect();
         if self.net.history_on {
             self.sample_convergence();
-            self.history.fingerprints_at_end = self.nodes.iter().map(Node::fingerprint).collect();
+            self.history.fingerprints_at_end =
+                self.members.iter().map(|m| m.node.fingerprint()).collect();
             self.history.holders_at_end = self.holders_at_end();
         }
         self.history.counters = self.net.counters();
@@ -217,11 +220,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     fn recount_agreement(&mut self) {
         if let Some(agreement) = &mut self.agreement {
             agreement.rebuild(
-                self.nodes
+                self.members
                     .iter()
-                    .zip(&self.alive)
-                    .filter(|(_, a)| **a)
-                    .map(|(n, _)| n.fingerprint()),
+                    .filter(|m| m.alive)
+                    .map(|m| m.node.fingerprint()),
             );
         }
     }
@@ -234,7 +236,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 let flight = self.slots.get(slot);
                 let (from, to, bytes) = (flight.from, flight.to, flight.bytes);
                 self.stamp(1 | u64::from(bytes) << 8, pair(from, to));
-                if !self.alive[to.index()] {
+                if !self.members[to.index()].alive {
                     return self.drop_undeliverable(slot);
                 }
                 if self.net.fx.pause.is_some() && self.hold(to.0, packed) {
@@ -251,8 +253,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 timer,
                 incarnation,
             } => {
-                let i = node as usize;
-                if !self.alive[i] || self.incarnation[i] != incarnation {
+                let member = &self.members[node as usize];
+                if !member.alive || member.incarnation != incarnation {
                     return; // timers die with the process that armed them
                 }
                 if self.net.fx.pause.is_some() && self.hold(node, packed) {
@@ -294,30 +296,17 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         };
         match event.unpack() {
             Event::Deliver { slot, to } => {
-                if let Some(node) = self.nodes.get(to as usize) {
-                    prefetch_all(node);
+                if let Some(member) = self.members.get(to as usize) {
+                    prefetch_all(member);
                 }
                 if let Some(entry) = self.slots.peek(slot) {
                     // A message in flight spans two lines, its addressee in the second.
                     prefetch_all(entry);
                 }
-                if let Some(alive) = self.alive.get(to as usize) {
-                    prefetch(alive);
-                }
             }
             Event::Timer { node, .. } => {
-                let i = node as usize;
-                if let Some(n) = self.nodes.get(i) {
-                    prefetch_all(n);
-                }
-                if let Some(rng) = self.rngs.get(i) {
-                    prefetch(rng);
-                }
-                if let Some(incarnation) = self.incarnation.get(i) {
-                    prefetch(incarnation);
-                }
-                if let Some(alive) = self.alive.get(i) {
-                    prefetch(alive);
+                if let Some(member) = self.members.get(node as usize) {
+                    prefetch_all(member);
                 }
             }
             _ => {}
@@ -345,7 +334,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         match capacity.admit(to.index(), now) {
             Admission::Now => false,
             Admission::At(t) => {
-                let incarnation = self.incarnation[to.index()];
+                let incarnation = self.members[to.index()].incarnation;
                 self.net
                     .queue
                     .push(t, Event::Served { slot, incarnation }.pack());
@@ -368,7 +357,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let flight = self.slots.get(slot);
         let (from, to) = (flight.from, flight.to);
         self.stamp(5, pair(from, to));
-        if !self.alive[to.index()] || self.incarnation[to.index()] != incarnation {
+        let member = &self.members[to.index()];
+        if !member.alive || member.incarnation != incarnation {
             return self.drop_undeliverable(slot); // the queue died with the process
         }
         if self.net.fx.pause.is_some()
@@ -395,7 +385,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     }
 
     fn client_op(&mut self, op: ClientOp) {
-        let ok = self.alive[op.node.index()];
+        let ok = self.members[op.node.index()].alive;
         self.net.record(|at| TraceEvent::Client {
             at,
             node: op.node,
@@ -419,7 +409,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             }
             Op::Read { key } => {
                 let value = if ok {
-                    self.nodes[op.node.index()].on_client_read(key)
+                    self.members[op.node.index()].node.on_client_read(key)
                 } else {
                     None
                 };
@@ -442,14 +432,15 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let before = self.fingerprint_before(i);
         {
             let pool = self.slots.filling();
+            let member = &mut self.members[i];
             let mut ctx = context(
                 &mut self.net,
                 pool,
-                &self.incarnation[i],
-                &mut self.rngs[i],
+                &member.incarnation,
+                &mut member.rng,
                 id,
             );
-            f(&mut self.nodes[i], &mut ctx);
+            f(&mut member.node, &mut ctx);
         }
         self.after_call(id, before);
     }
@@ -457,14 +448,16 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// The node's state fingerprint before a call, if the run tracks agreement.
     #[inline(always)]
     fn fingerprint_before(&self, i: usize) -> Option<u64> {
-        self.agreement.as_ref().map(|_| self.nodes[i].fingerprint())
+        self.agreement
+            .as_ref()
+            .map(|_| self.members[i].node.fingerprint())
     }
 
     /// What follows every call: the agreement count, and the learned records.
     #[inline(always)]
     fn after_call(&mut self, id: NodeId, before: Option<u64>) {
         if let (Some(agreement), Some(before)) = (&mut self.agreement, before) {
-            agreement.moved(before, self.nodes[id.index()].fingerprint());
+            agreement.moved(before, self.members[id.index()].node.fingerprint());
         }
         if !self.net.learned.is_empty() {
             self.record_learned(id);
@@ -475,7 +468,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// itself, so a protocol that corrupts values cannot hide it from the phantom checker.
     #[inline(never)]
     fn record_learned(&mut self, id: NodeId) {
-        let store = self.nodes[id.index()].store();
+        let store = self.members[id.index()].node.store();
         let at = self.net.now;
         for (key, version) in self.net.learned.drain(..) {
             let value = store.get(key).map_or(0, |v| v.value);
@@ -503,14 +496,15 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let before = self.fingerprint_before(i);
         {
             let (flight, pool) = self.slots.delivering(slot);
+            let member = &mut self.members[i];
             let mut ctx = context(
                 &mut self.net,
                 pool,
-                &self.incarnation[i],
-                &mut self.rngs[i],
+                &member.incarnation,
+                &mut member.rng,
                 to,
             );
-            self.nodes[i].on_message(&mut ctx, from, &flight.msg);
+            member.node.on_message(&mut ctx, from, &flight.msg);
         }
         self.after_call(to, before);
         self.slots.free(slot);
@@ -557,8 +551,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         }
         // reach[k][p]: live nodes holding exactly the first p writes of key k (by version).
         let mut reach: Vec<Vec<u32>> = by_key.iter().map(|(_, l)| vec![0; l.len() + 1]).collect();
-        for (node, _) in self.nodes.iter().zip(&self.alive).filter(|(_, a)| **a) {
-            let store = node.store();
+        for member in self.members.iter().filter(|m| m.alive) {
+            let store = member.node.store();
             for ((key, list), reach) in by_key.iter().zip(&mut reach) {
                 if let Some(held) = store.get(*key) {
                     reach[list.partition_point(|(v, _)| *v <= held.version)] += 1;
@@ -579,11 +573,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
 
     fn sample_convergence(&mut self) {
         let mut live = self
-            .nodes
+            .members
             .iter()
-            .zip(&self.alive)
-            .filter(|(_, a)| **a)
-            .map(|(n, _)| n.fingerprint());
+            .filter(|m| m.alive)
+            .map(|m| m.node.fingerprint());
         let (count, converged) = match live.next() {
             None => (0, true),
             Some(first) => {
@@ -616,11 +609,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// Live nodes per distinct state fingerprint, most common first (ties by fingerprint).
     fn live_states(&self) -> Vec<(u64, u32)> {
         let mut fps: Vec<u64> = self
-            .nodes
+            .members
             .iter()
-            .zip(&self.alive)
-            .filter(|(_, a)| **a)
-            .map(|(n, _)| n.fingerprint())
+            .filter(|m| m.alive)
+            .map(|m| m.node.fingerprint())
             .collect();
         fps.sort_unstable();
         let mut groups: Vec<(u64, u32)> = Vec::new();
@@ -644,10 +636,11 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let groups = self.live_states();
         self.history.final_states_truncated = groups.len() > FINAL_STATES_KEPT;
         for (fp, count) in groups.into_iter().take(FINAL_STATES_KEPT) {
-            let holder =
-                (0..self.nodes.len()).find(|&i| self.alive[i] && self.nodes[i].fingerprint() == fp);
-            let entries = holder
-                .map(|i| self.nodes[i].store().entries().to_vec())
+            let entries = self
+                .members
+                .iter()
+                .find(|m| m.alive && m.node.fingerprint() == fp)
+                .map(|m| m.node.store().entries().to_vec())
                 .unwrap_or_default();
             self.history.final_states.push(FinalState {
                 fingerprint: fp,

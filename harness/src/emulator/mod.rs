@@ -1,7 +1,8 @@
 //! The deterministic discrete-event network emulator.
 //!
-//! One [`Emulator`] plays one run: one strategy, one seed. It owns every node (dense `Vec`s
-//! indexed by [`hearsay_protocols::NodeId`]), a timing-wheel [`EventQueue`], the network model
+//! One [`Emulator`] plays one run: one strategy, one seed. It owns every node (one dense `Vec`
+//! of members, each node beside its RNG stream, incarnation and liveness, indexed by
+//! [`hearsay_protocols::NodeId`]), a timing-wheel [`EventQueue`], the network model
 //! and the fault timeline, and it records a [`crate::history::History`] and a trace fingerprint.
 //!
 //! Faults are applied in `core/apply.rs`; each kind keeps its state in its own module
@@ -12,7 +13,7 @@
 //! `bucket_order`, events packed in two words by `event`) and prefetches the state of the one
 //! 16 places ahead (`prefetch`); a node's call gets a context (`context`) whose sends go
 //! straight through `transport` into an in-flight slot (`in_flight`), built in place; a
-//! delivered message is read where it lies. Large per-node arrays sit on huge pages
+//! delivered message is read where it lies. The members' array sits on huge pages
 //! (`huge_pages`). Each of those choices is measured in its module's notes.
 
 mod agreement;

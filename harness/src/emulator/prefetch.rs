@@ -12,13 +12,7 @@
 //! architectures the hints do nothing.
 #![allow(unsafe_code)]
 
-/// Asks the CPU to bring the cache line holding `value`'s first byte into every cache level.
-#[inline(always)]
-pub(crate) fn prefetch<T>(value: &T) {
-    prefetch_ptr((value as *const T).cast::<u8>());
-}
-
-/// Asks for every cache line `value` spans.
+/// Asks the CPU to bring every cache line `value` spans into every cache level.
 #[inline(always)]
 pub(crate) fn prefetch_all<T>(value: &T) {
     let start = (value as *const T).cast::<u8>();

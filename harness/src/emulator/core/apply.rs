@@ -34,14 +34,14 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                 for id in nodes {
                     self.stop(id);
                     if lose_state {
-                        self.nodes[id.index()] = (self.factory)(id);
+                        self.members[id.index()].node = (self.factory)(id);
                     }
                     self.node_event(id, NodeEventKind::Crash { lose_state });
                 }
             }
             FaultAction::Restart { nodes } => {
                 for id in nodes {
-                    if !self.alive[id.index()] {
+                    if !self.members[id.index()].alive {
                         self.node_event(id, NodeEventKind::Restart);
                     }
                     self.start(id);
@@ -49,7 +49,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             }
             FaultAction::Join { nodes } => {
                 for id in nodes {
-                    if !self.alive[id.index()] {
+                    if !self.members[id.index()].alive {
                         self.node_event(id, NodeEventKind::Join);
                     }
                     self.start(id);
@@ -60,7 +60,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
                     self.node_event(id, NodeEventKind::Leave);
                     self.stop(id);
                     // Gone for good: free its state, and count what is still sent to it.
-                    self.nodes[id.index()] = (self.factory)(id);
+                    self.members[id.index()].node = (self.factory)(id);
                     if let Some(absent) = &mut self.net.fx.absent {
                         absent[id.index()] = true;
                     }
@@ -114,11 +114,12 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// Starts the process of a node that is down (a restart or a join).
     fn start(&mut self, id: NodeId) {
         let i = id.index();
-        if self.alive[i] {
+        let member = &mut self.members[i];
+        if member.alive {
             return;
         }
-        self.alive[i] = true;
-        self.incarnation[i] += 1;
+        member.alive = true;
+        member.incarnation += 1;
         if let Some(absent) = &mut self.net.fx.absent {
             absent[i] = false;
         }
@@ -129,8 +130,9 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// paused, what was held for it is released and dropped as undeliverable.
     fn stop(&mut self, id: NodeId) {
         let i = id.index();
-        self.alive[i] = false;
-        self.incarnation[i] += 1;
+        let member = &mut self.members[i];
+        member.alive = false;
+        member.incarnation += 1;
         if let Some(c) = &mut self.net.fx.capacity {
             c.reset(i);
         }

@@ -21,10 +21,10 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         if initial.is_empty() {
             return self;
         }
-        for (node, _) in self.nodes.iter_mut().zip(&self.alive).filter(|(_, a)| **a) {
-            node.preload(initial);
+        for member in self.members.iter_mut().filter(|m| m.alive) {
+            member.node.preload(initial);
             assert!(
-                node.store().len() >= initial.len(),
+                member.node.store().len() >= initial.len(),
                 "a node that keeps the default Node::preload cannot be preloaded"
             );
         }
