@@ -27,7 +27,7 @@ use hearsay_protocols::rumor_with_anti_entropy::{
 };
 use hearsay_protocols::{SimDuration, SimTime, UniformPeers};
 use hearsay_reports::Verdict;
-use hearsay_workloads::{Rate, Workload, WriteStream};
+use hearsay_workloads::{Rate, SingleRumor, Workload, WriteStream};
 use serde::{Deserialize, Serialize};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -73,12 +73,17 @@ pub(crate) struct BenchArgs {
     plot: Option<std::path::PathBuf>,
 }
 
+/// When the steady case's update of the preloaded key is written.
+const STEADY_UPDATE_AT: SimDuration = SimDuration::from_millis(1);
+
 /// A benchmark case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Case {
     /// Steady state: every node pushes its one-key state to 3 peers every 200 ms (1–10 ms
-    /// latency); every delivery merges one version.
+    /// latency) from its first tick, as every node holds the key from the start (a preload);
+    /// an update of it written at 1 ms spreads through that traffic. Every delivery merges one
+    /// version.
     Steady,
     /// One update spread by push-pull anti-entropy (every 200 ms) until every node holds it:
     /// the run stops at full coverage (`stop_when_converged`; the duration is only a cap).
@@ -683,6 +688,18 @@ fn run_case(
                 first_key: 0,
                 from,
                 until,
+            }));
+    }
+    if case == Case::Steady {
+        // Without the preload only the nodes the update has reached push (an empty replica
+        // has nothing to give), so the first seconds were an epidemic, not the steady state:
+        // at 10^6 nodes half of a 4 s run.
+        builder = builder
+            .preload(1)
+            .workload(Workload::SingleRumor(SingleRumor {
+                at: SimTime::from_duration(STEADY_UPDATE_AT),
+                key: 0,
+                ..SingleRumor::default()
             }));
     }
     if matches!(case, Case::Writes | Case::WritesChecked) {
