@@ -1,13 +1,14 @@
-//! Backing the emulator's per-node array with transparent huge pages.
+//! Backing the emulator's per-node array and in-flight pools with transparent huge pages.
 //!
 //! At 10^5–10^6 nodes the node array spans hundreds of megabytes, and each event touches a
 //! random node: with 4 KiB pages nearly every such access also misses the TLB, and the page
 //! walk stalls even a prefetch. With 2 MiB pages the whole array needs a few hundred TLB
 //! entries. Most Linux systems give huge pages only to memory that asks for them
 //! (`/sys/kernel/mm/transparent_hugepage/enabled` is `madvise`), so the emulator marks its
-//! per-node array with `madvise(MADV_HUGEPAGE)` before its pages are first touched.
+//! per-node array and its in-flight pools with `madvise(MADV_HUGEPAGE)` before their pages are
+//! first touched.
 //!
-//! Only that array: advising every large allocation (a global allocator did, at first) made
+//! Only those: advising every large allocation (a global allocator did, at first) made
 //! history-heavy runs 1.25x slower, as the kernel compacted memory to find huge pages for
 //! buffers that are written once and read once. Where the system gives no huge pages the
 //! advice is ignored; elsewhere than Linux nothing is advised.

@@ -8,6 +8,8 @@
 //! fresh copy stalled the core on every delivery (the copy's stores and the node's loads
 //! overlapped in ways store-to-load forwarding cannot serve).
 
+use crate::huge_pages::advise_huge_pages;
+
 /// A message on the wire.
 pub(crate) struct Flight<M> {
     pub from: hearsay_protocols::NodeId,
@@ -44,6 +46,19 @@ impl<M> Pool<M> {
         }
     }
 
+    /// Doubles the slots' room, in a fresh allocation advised for huge pages: at 10^6 nodes a
+    /// pool holds tens of thousands of messages (megabytes), each delivery reads one at
+    /// random, and with 4 KiB pages the prefetch of that read waited on a page walk (9% of
+    /// the loop's samples at 10^6 nodes, 4% with huge pages).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        let mut bigger = Vec::with_capacity((self.slots.capacity() * 2).max(64));
+        advise_huge_pages(&bigger);
+        bigger.append(&mut self.slots);
+        self.slots = bigger;
+    }
+
     /// Puts the message in flight that `build` makes in a free slot and returns the slot's
     /// number (building it in place, where the compiler can).
     #[inline(always)]
@@ -61,6 +76,9 @@ impl<M> Pool<M> {
                     self.slots.len() < POOL_BIT as usize,
                     "over 2^31 messages in flight in one pool"
                 );
+                if self.slots.len() == self.slots.capacity() {
+                    self.grow();
+                }
                 self.slots.push(Some(build()));
                 (self.slots.len() - 1) as u32
             }
