@@ -225,4 +225,18 @@ mod tests {
         f.free(b);
         assert!(f.peek(b).is_some_and(Option::is_none));
     }
+
+    /// Growing a pool (into a fresh, advised allocation) keeps every message in its slot.
+    #[test]
+    fn messages_survive_the_pool_growing() {
+        let mut f = InFlight::default();
+        let slots: Vec<u32> = (0..5_000).map(|n| f.filling().put(flight(n))).collect();
+        for (n, &slot) in slots.iter().enumerate() {
+            let m = f.get(slot);
+            assert_eq!(
+                (m.msg, m.from, m.bytes),
+                (n as u64 * 10, NodeId(n as u32), n as u32)
+            );
+        }
+    }
 }
