@@ -432,15 +432,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let before = self.fingerprint_before(i);
         {
             let pool = self.slots.filling();
-            let member = &mut self.members[i];
-            let mut ctx = context(
-                &mut self.net,
-                pool,
-                &member.incarnation,
-                &mut member.rng,
-                id,
-            );
-            f(&mut member.node, &mut ctx);
+            let (node, mut ctx) = context(&mut self.net, pool, &mut self.members[i], id);
+            f(node, &mut ctx);
         }
         self.after_call(id, before);
     }
@@ -496,15 +489,8 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let before = self.fingerprint_before(i);
         {
             let (flight, pool) = self.slots.delivering(slot);
-            let member = &mut self.members[i];
-            let mut ctx = context(
-                &mut self.net,
-                pool,
-                &member.incarnation,
-                &mut member.rng,
-                to,
-            );
-            member.node.on_message(&mut ctx, from, &flight.msg);
+            let (node, mut ctx) = context(&mut self.net, pool, &mut self.members[i], to);
+            node.on_message(&mut ctx, from, &flight.msg);
         }
         self.after_call(to, before);
         self.slots.free(slot);
@@ -661,23 +647,23 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     }
 }
 
-/// The context of a call into node `me`, its sends going into `pool`.
+/// Member `me`'s node, and the context of a call into it, its sends going into `pool`.
 #[inline(always)]
-fn context<'a, M>(
+fn context<'a, N: Node>(
     net: &'a mut Transport,
-    pool: &'a mut Pool<M>,
-    incarnation: &'a u32,
-    rng: &'a mut StreamRng,
+    pool: &'a mut Pool<N::Message>,
+    member: &'a mut Member<N>,
     me: NodeId,
-) -> EmulatorContext<'a, M> {
-    EmulatorContext {
+) -> (&'a mut N, EmulatorContext<'a, N::Message>) {
+    let ctx = EmulatorContext {
         now: net.fx.local_time(me.index(), net.now),
         me,
-        incarnation,
-        rng,
+        incarnation: &member.incarnation,
+        rng: &mut member.rng,
         net,
         pool,
-    }
+    };
+    (&mut member.node, ctx)
 }
 
 /// A sender and an addressee as one word.
