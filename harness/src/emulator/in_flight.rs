@@ -227,7 +227,7 @@ mod tests {
         assert!(f.peek(b).is_some_and(Option::is_none));
     }
 
-    /// Growing a pool (into a fresh, advised allocation) keeps every message in its slot.
+    /// Growing a pool (and advising it for huge pages) keeps every message in its slot.
     #[test]
     fn messages_survive_the_pool_growing() {
         let mut f = InFlight::default();
