@@ -5,9 +5,9 @@
 //! (offset, then position: ties keep push order) and laying the events out in that order. For a
 //! large one a comparison sort costs ever more per event (some 60 instructions at 2,000), so
 //! instead one counting pass on the top bits of the time spreads the events over one to two
-//! times as many sub-spans as there are events, in push order within each, and one insertion pass over
-//! the whole bucket finishes the order: an event moves only past the few of its own sub-span
-//! that precede it. Both steps are stable, so equal times keep push (sequence) order.
+//! times as many sub-spans as there are events, in push order within each, and one insertion
+//! pass over the whole bucket finishes the order: an event moves only past the few of its own
+//! sub-span that precede it. Both steps are stable, so equal times keep push (sequence) order.
 //!
 //! Finishing each sub-span on its own (at about two events per sub-span) cost 1.2–1.5x the time:
 //! the branch on each sub-span's size, and the loops of one to three steps, were mispredicted
