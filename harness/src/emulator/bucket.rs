@@ -8,6 +8,18 @@
 //! bucket's storage is kept filled to its capacity, a push writes into the next element (its
 //! only other path is a bounds-check panic, which returns nothing), and growing is a separate
 //! cold step.
+//!
+//! A push also asks for the cache line that a push a few places later will write. At 10^5–10^6
+//! nodes a bucket being filled is written only now and then (a few dozen buckets take pushes at
+//! once), its lines fall out of the cache in between, and every fourth push (of 16-byte events
+//! into 64-byte lines) waited for its line to be read before it could be written. With the
+//! prefetch: 0.90x the wall time at 10^5 nodes, 0.85x at 10^6, 1.01x the instructions at 10^3.
+
+use super::prefetch::prefetch_ptr;
+
+/// How many elements ahead of the one being written a push prefetches (four 64-byte lines of
+/// 16-byte events; eight lines measured no better).
+const PUSH_AHEAD: usize = 16;
 
 /// Events in push order.
 #[derive(Clone, Debug)]
@@ -34,6 +46,8 @@ impl<T: Copy> Bucket<T> {
             self.grow(item);
         }
         self.items[self.len] = item;
+        // Ask for the line a few pushes ahead (see the module note).
+        prefetch_ptr(self.items.as_ptr().wrapping_add(self.len + PUSH_AHEAD).cast());
         self.len += 1;
     }
 

@@ -28,8 +28,10 @@ pub(crate) fn prefetch_all<T>(value: &T) {
     }
 }
 
+/// Asks the CPU to bring the cache line holding `ptr` into every cache level (any address will
+/// do, one past the end of an allocation too: nothing is read).
 #[inline(always)]
-fn prefetch_ptr(ptr: *const u8) {
+pub(crate) fn prefetch_ptr(ptr: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `_mm_prefetch` only requires the `sse` target feature, part of the x86_64
     // baseline that every x86_64 target enables; prefetching any address, valid or not, has
