@@ -47,7 +47,12 @@ impl<T: Copy> Bucket<T> {
         }
         self.items[self.len] = item;
         // Ask for the line a few pushes ahead (see the module note).
-        prefetch_ptr(self.items.as_ptr().wrapping_add(self.len + PUSH_AHEAD).cast());
+        prefetch_ptr(
+            self.items
+                .as_ptr()
+                .wrapping_add(self.len + PUSH_AHEAD)
+                .cast(),
+        );
         self.len += 1;
     }
 

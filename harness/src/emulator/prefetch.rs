@@ -13,20 +13,29 @@
 #![allow(unsafe_code)]
 
 /// Asks the CPU to bring every cache line `value` spans into every cache level.
+///
+/// One prefetch per line it can span, the last aimed at its last byte: where it starts
+/// follows its alignment, so a 144-byte member aligned to 16 bytes spans three lines wherever
+/// it lies, and three prefetches reach them all (a fourth, for the last byte, always hit a
+/// line already asked for).
 #[inline(always)]
 pub(crate) fn prefetch_all<T>(value: &T) {
     let start = (value as *const T).cast::<u8>();
     let size = std::mem::size_of::<T>();
-    let mut offset = 0;
-    while offset < size {
-        prefetch_ptr(start.wrapping_add(offset));
-        offset += 64;
+    if size == 0 {
+        return;
     }
-    // The last byte may sit on a line of its own when the value straddles a boundary.
-    if size > 1 && !size.is_multiple_of(64) {
-        prefetch_ptr(start.wrapping_add(size - 1));
+    // The most bytes from the start of its first line to its last byte, over every start its
+    // alignment allows; the lines those bytes can touch.
+    let reach = size + LINE - std::mem::align_of::<T>().min(LINE);
+    let lines = reach.div_ceil(LINE);
+    for line in 0..lines {
+        prefetch_ptr(start.wrapping_add((line * LINE).min(size - 1)));
     }
 }
+
+/// The size of a cache line.
+const LINE: usize = 64;
 
 /// Asks the CPU to bring the cache line holding `ptr` into every cache level (any address will
 /// do, one past the end of an allocation too: nothing is read).
