@@ -4,12 +4,13 @@
 //! the message in flight, the per-node bookkeeping), and the loop knows which events come next.
 //! A prefetch instruction asks for those lines early without waiting for them, so the misses of
 //! many upcoming events overlap each other and the work in between. Plain loads (what the loop
-//! used before) wait for the line and so stall the core once its reorder window fills.
+//! used before) wait for the line and so stall the core once its reorder window fills. The
+//! wheel's buckets use the same hint for the lines their pushes are about to write.
 //!
-//! This is the harness's only `unsafe`: the intrinsic needs the `sse` target feature, which
-//! every x86_64 CPU has (it is part of the architecture's baseline). A prefetch never faults,
-//! even on an invalid address, and changes nothing a program can observe. On other
-//! architectures the hints do nothing.
+//! One of the harness's two uses of `unsafe` (the other, in `huge_pages`, advises memory for
+//! huge pages): the intrinsic needs the `sse` target feature, which every x86_64 CPU has (it is
+//! part of the architecture's baseline). A prefetch never faults, even on an invalid address,
+//! and changes nothing a program can observe. On other architectures the hints do nothing.
 #![allow(unsafe_code)]
 
 /// Asks the CPU to bring every cache line `value` spans into every cache level.
