@@ -85,11 +85,14 @@ fn bench_misuse_is_a_usage_error() {
             "3s",
         ][..],
         &["bench", "--memory", "--quick"][..],
+        &["bench", "--runs", "0"][..],
+        &["bench", "--case", "steady", "--runs", "3"][..],
     ] {
         hearsay().args(args).assert().code(2).stderr(
             predicate::str::contains("--family")
                 .or(predicate::str::contains("--duration above"))
-                .or(predicate::str::contains("cannot be used with")),
+                .or(predicate::str::contains("cannot be used with"))
+                .or(predicate::str::contains("--runs <N>")),
         );
     }
 }

@@ -71,6 +71,16 @@ pub(crate) struct BenchArgs {
     /// an SVG plot to this file.
     #[arg(long, value_name = "FILE")]
     plot: Option<std::path::PathBuf>,
+    /// Run every case of the suite this many times and show its median run. Without it a
+    /// case runs until it has taken a second in all, five times at most (the large cases
+    /// once): on a noisy machine, ask for 3 or 5.
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..=99),
+        conflicts_with_all = ["case", "memory", "overhead"]
+    )]
+    runs: Option<u32>,
 }
 
 /// When the steady case's update of the preloaded key is written.
@@ -309,7 +319,7 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
     };
     let mut rows = Vec::new();
     for (case, nodes, duration) in plan {
-        let (m, runs) = median_run(case, nodes, duration)?;
+        let (m, runs) = median_run(case, nodes, duration, args.runs)?;
         eprintln!(
             "{:<13} {:>9} nodes  {:>7.3}s wall (median of {runs})",
             case_name(case),
@@ -351,19 +361,34 @@ const MAX_RUNS: usize = 5;
 const RERUN_BELOW_SECONDS: f64 = 1.0;
 
 /// Runs a case (each run a process of its own) and returns its median run by wall time, with
-/// how many runs there were. A short case runs up to [`MAX_RUNS`] times while the runs so far
-/// took under [`RERUN_BELOW_SECONDS`] in all: a run of a few tens of milliseconds on a shared
-/// machine varies by a third from one run to the next, and its median by much less.
-fn median_run(case: Case, nodes: u32, duration: SimDuration) -> Result<(Measured, usize)> {
+/// how many runs there were: `fixed` runs if given, else as [`wants_another_run`] decides.
+fn median_run(
+    case: Case,
+    nodes: u32,
+    duration: SimDuration,
+    fixed: Option<u32>,
+) -> Result<(Measured, usize)> {
     let mut runs = Vec::new();
     let mut spent = 0.0;
-    while runs.len() < MAX_RUNS && (runs.is_empty() || spent < RERUN_BELOW_SECONDS) {
+    while wants_another_run(runs.len(), spent, fixed) {
         let m = in_child(case, None, nodes, duration, false)?;
         spent += m.wall_s;
         runs.push(m);
     }
     let count = runs.len();
     Ok((median_by_wall(runs), count))
+}
+
+/// Whether a case that has run `done` times, taking `spent` seconds in all, runs again. With
+/// `fixed`, until it has run that many times. Otherwise a short case runs up to [`MAX_RUNS`]
+/// times while its runs took under [`RERUN_BELOW_SECONDS`] in all: a run of a few tens of
+/// milliseconds on a shared machine varies by a third from one run to the next, and its median
+/// by much less.
+fn wants_another_run(done: usize, spent: f64, fixed: Option<u32>) -> bool {
+    match fixed {
+        Some(n) => done < n as usize,
+        None => done == 0 || (done < MAX_RUNS && spent < RERUN_BELOW_SECONDS),
+    }
 }
 
 /// The run in the middle by wall time (the later of the two middle ones for an even count).
@@ -832,6 +857,26 @@ mod tests {
     }
 
     /// The median run is the middle one by wall time, whatever order the runs came in.
+    #[test]
+    fn a_case_runs_as_often_as_asked_or_until_it_has_taken_a_second() {
+        let runs = |fixed: Option<u32>, each: f64| {
+            let mut done = 0;
+            while wants_another_run(done, done as f64 * each, fixed) {
+                done += 1;
+            }
+            done
+        };
+        assert_eq!(runs(Some(3), 10.0), 3, "a long case runs as often as asked");
+        assert_eq!(runs(Some(1), 0.01), 1, "a short one too");
+        assert_eq!(runs(None, 10.0), 1, "unasked, a long case runs once");
+        assert_eq!(runs(None, 0.4), 3, "a 0.4 s case runs until 1 s is spent");
+        assert_eq!(
+            runs(None, 0.01),
+            MAX_RUNS,
+            "a short one at most MAX_RUNS times"
+        );
+    }
+
     #[test]
     fn the_median_run_is_the_middle_one_by_wall_time() {
         let runs = vec![

@@ -293,7 +293,7 @@ Exit codes: 0 shrunk and written, 1 the written scenario did not fail again, 2 b
     },
     /// Measure the emulator's speed: delivered messages per second of wall time.
     #[command(
-        after_help = "Examples:\n  hearsay bench                      # the full suite, 10^3..10^6 nodes (a few minutes)\n  hearsay bench --quick              # seconds; exits 1 below the throughput floor (for CI)\n  hearsay bench --memory             # bytes per node of every strategy family at 10^6 nodes\n  hearsay bench --case steady --nodes 100000 --duration 2s\n  hearsay bench --case merkle --duration 10s   # 10^4 nodes x 10^4 preloaded keys"
+        after_help = "Examples:\n  hearsay bench                      # the full suite, 10^3..10^6 nodes (a few minutes)\n  hearsay bench --quick              # seconds; exits 1 below the throughput floor (for CI)\n  hearsay bench --runs 3             # every case three times, its median run shown (noisy machines)\n  hearsay bench --memory             # bytes per node of every strategy family at 10^6 nodes\n  hearsay bench --case steady --nodes 100000 --duration 2s\n  hearsay bench --case merkle --duration 10s   # 10^4 nodes x 10^4 preloaded keys"
     )]
     Bench(bench::BenchArgs),
     /// Print a shell completion script.
