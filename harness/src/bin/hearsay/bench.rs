@@ -856,7 +856,8 @@ mod tests {
         }
     }
 
-    /// The median run is the middle one by wall time, whatever order the runs came in.
+    /// With `--runs` a case runs exactly that often; without, a short case runs until it has
+    /// taken a second (five times at most) and a long one once.
     #[test]
     fn a_case_runs_as_often_as_asked_or_until_it_has_taken_a_second() {
         let runs = |fixed: Option<u32>, each: f64| {
@@ -877,6 +878,7 @@ mod tests {
         );
     }
 
+    /// The median run is the middle one by wall time, whatever order the runs came in.
     #[test]
     fn the_median_run_is_the_middle_one_by_wall_time() {
         let runs = vec![
