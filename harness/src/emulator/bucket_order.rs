@@ -25,6 +25,8 @@ const SORT_KEYS_UP_TO: usize = 64;
 /// at random make well under one).
 const MOVES_PER_EVENT: usize = 4;
 
+use super::bucket::Pieces;
+
 /// Scratch space for ordering buckets, kept between them so that ordering allocates nothing.
 #[derive(Debug, Default)]
 pub(crate) struct BucketOrder {
@@ -38,7 +40,7 @@ impl BucketOrder {
     /// `unordered`. Every offset must be below `2^span_bits`, and `span_bits` at most 32.
     pub fn order<T: Copy>(
         &mut self,
-        unordered: &[T],
+        unordered: Pieces<'_, T>,
         out: &mut Vec<T>,
         span_bits: u32,
         offset: impl Fn(&T) -> u64,
@@ -50,19 +52,20 @@ impl BucketOrder {
             self.keys.clear();
             self.keys.extend(
                 unordered
-                    .iter()
+                    .slices()
+                    .flatten()
                     .enumerate()
                     .map(|(i, e)| offset(e) << 32 | i as u64),
             );
             self.keys.sort_unstable();
-            out.extend(self.keys.iter().map(|&k| unordered[k as u32 as usize]));
+            out.extend(self.keys.iter().map(|&k| unordered.get(k as u32 as usize)));
             return;
         }
         // The scatter below writes every one of the first n elements, so `out` only needs to
         // be n long: it keeps what it held (the previous bucket) rather than being filled with
         // a copy first, which was a tenth of the ordering's time.
         if out.len() < n {
-            out.resize(n, unordered[0]);
+            out.resize(n, unordered.get(0));
         }
         out.truncate(n);
         // One to two sub-spans per event: most then hold none or one.
@@ -73,8 +76,10 @@ impl BucketOrder {
         let digit = |e: &T| (offset(e) >> low) as usize;
         self.next.clear();
         self.next.resize(1 << bits, 0);
-        for e in unordered {
-            self.next[digit(e)] += 1;
+        for piece in unordered.slices() {
+            for e in piece {
+                self.next[digit(e)] += 1;
+            }
         }
         let mut sum = 0;
         for s in &mut self.next {
@@ -82,10 +87,12 @@ impl BucketOrder {
             *s = sum;
             sum += count;
         }
-        for e in unordered {
-            let slot = &mut self.next[digit(e)];
-            out[*slot as usize] = *e;
-            *slot += 1;
+        for piece in unordered.slices() {
+            for e in piece {
+                let slot = &mut self.next[digit(e)];
+                out[*slot as usize] = *e;
+                *slot += 1;
+            }
         }
         if !insertion_pass(out, MOVES_PER_EVENT * n, &offset) {
             out.sort_by_key(&offset); // stable
@@ -134,7 +141,7 @@ mod tests {
             for spread in [1u64 << 20, 7, 1 << 3] {
                 let events: Vec<(u64, usize)> =
                     (0..n).map(|i| (rng.next_u64() % spread, i)).collect();
-                order.order(&events, &mut out, 20, |e| e.0);
+                order.order(Pieces::of_slice(&events), &mut out, 20, |e| e.0);
                 let mut expected = events.clone();
                 expected.sort_by_key(|e| e.0);
                 assert_eq!(out, expected, "n {n} spread {spread}");
@@ -147,7 +154,7 @@ mod tests {
         let mut order = BucketOrder::default();
         let mut out = Vec::new();
         let events: Vec<(u64, usize)> = (0..100).map(|i| ((i * 7) % 16, i as usize)).collect();
-        order.order(&events, &mut out, 4, |e| e.0);
+        order.order(Pieces::of_slice(&events), &mut out, 4, |e| e.0);
         let mut expected = events.clone();
         expected.sort_by_key(|e| e.0);
         assert_eq!(out, expected);

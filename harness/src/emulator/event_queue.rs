@@ -16,7 +16,7 @@
 //! to a small side heap; it was pushed after everything in the bucket, so on equal times the
 //! bucket's event pops first, and order stays exact.
 
-use super::bucket::Bucket;
+use super::bucket::{Bucket, ChunkStore};
 use super::bucket_order::BucketOrder;
 use hearsay_protocols::SimTime;
 use std::cmp::{Ordering, Reverse};
@@ -64,21 +64,21 @@ pub trait Stamped: Copy {
 pub struct EventQueue<E> {
     shift: u32,
     mask: u64,
-    wheel: Vec<Bucket<E>>,
+    wheel: Vec<Bucket>,
+    /// The chunks the wheel's buckets are made of.
+    store: ChunkStore<E>,
     /// The bucket being drained, in pop order.
     current: Vec<E>,
     /// How many of `current` have popped.
     next: usize,
     /// Scratch space for ordering a bucket.
     order: BucketOrder,
-    /// The bucket being ordered, in push order (its allocation is kept between buckets).
-    unordered: Bucket<E>,
+    /// An empty bucket between orderings (its list of chunks keeps its allocation).
+    unordered: Bucket,
     /// Events pushed into the bucket being drained after it was ordered.
     late: BinaryHeap<Reverse<Entry<E>>>,
     /// The last event popped from `late`, which [`EventQueue::pop_ref`] lends out.
     popped_late: Option<E>,
-    /// Emptied bucket allocations, reused for the next slot that fills.
-    spare: Vec<Bucket<E>>,
     /// The bucket being drained (absolute index: time >> shift).
     cursor: u64,
     overflow: BinaryHeap<Reverse<Entry<E>>>,
@@ -102,13 +102,13 @@ impl<E: Stamped> EventQueue<E> {
             shift,
             mask: (size as u64) - 1,
             wheel: (0..size).map(|_| Bucket::default()).collect(),
+            store: ChunkStore::default(),
             current: Vec::new(),
             next: 0,
             order: BucketOrder::default(),
             unordered: Bucket::default(),
             late: BinaryHeap::new(),
             popped_late: None,
-            spare: Vec::new(),
             cursor: 0,
             overflow: BinaryHeap::new(),
             in_wheel: 0,
@@ -146,11 +146,8 @@ impl<E: Stamped> EventQueue<E> {
         // ahead), and anything further, take the slow path.
         if bucket.wrapping_sub(self.cursor).wrapping_sub(1) < self.mask {
             let index = (bucket & self.mask) as usize;
-            if self.wheel[index].capacity() == 0 {
-                self.refill(index);
-            }
             let event = event.with_offset(self.offset(time));
-            self.wheel[index].push(event);
+            self.wheel[index].push(&mut self.store, event);
             self.in_wheel += 1;
         } else {
             self.push_outside_wheel(time, bucket, event);
@@ -167,14 +164,6 @@ impl<E: Stamped> EventQueue<E> {
     #[inline(always)]
     fn time_in_current(&self, e: &E) -> u64 {
         self.cursor << self.shift | u64::from(e.offset())
-    }
-
-    /// Gives the empty wheel slot `index` a spare allocation, if one is pooled.
-    #[inline(never)]
-    fn refill(&mut self, index: usize) {
-        if let Some(spare) = self.spare.pop() {
-            self.wheel[index] = spare;
-        }
     }
 
     /// A push into the bucket being drained (the side heap) or beyond the wheel (overflow).
@@ -284,14 +273,8 @@ impl<E: Stamped> EventQueue<E> {
                 self.cursor += 1;
             }
             let slot = (self.cursor & self.mask) as usize;
-            // The emptied allocation goes to a pool that refills empty wheel slots: memory then
-            // follows the events actually pending, not every slot's high-water mark (which at
-            // 10^6 nodes would be gigabytes), and the wheel stops allocating once warm.
-            let mut emptied = std::mem::replace(&mut bucket, std::mem::take(&mut self.wheel[slot]));
-            if emptied.capacity() > 0 {
-                emptied.clear();
-                self.spare.push(emptied);
-            }
+            // The slot's events become the bucket to order; the slot keeps the empty one.
+            std::mem::swap(&mut bucket, &mut self.wheel[slot]);
             self.in_wheel -= bucket.len();
             // Overflow events that now fall within the wheel's span move in. They leave the heap
             // in (time, seq) order and no event was pushed straight into those buckets yet (they
@@ -304,9 +287,9 @@ impl<E: Stamped> EventQueue<E> {
                 let Reverse(e) = self.overflow.pop().expect("peeked");
                 let timed = e.event.with_offset(self.offset(e.time));
                 if b == self.cursor {
-                    bucket.push(timed);
+                    bucket.push(&mut self.store, timed);
                 } else {
-                    self.wheel[(b & self.mask) as usize].push(timed);
+                    self.wheel[(b & self.mask) as usize].push(&mut self.store, timed);
                     self.in_wheel += 1;
                 }
             }
@@ -317,11 +300,13 @@ impl<E: Stamped> EventQueue<E> {
         // Lay the events out in pop order: the pops (and the loop's look-ahead) then read them
         // one after the other, where reading through sorted indices cost a random access into
         // the bucket per event (half a megabyte at 10^6 nodes).
-        self.order
-            .order(bucket.as_slice(), &mut self.current, self.shift, |e| {
-                u64::from(e.offset())
-            });
-        bucket.clear();
+        self.order.order(
+            bucket.pieces(&self.store),
+            &mut self.current,
+            self.shift,
+            |e| u64::from(e.offset()),
+        );
+        bucket.release(&mut self.store);
         self.unordered = bucket;
         self.next = 0;
         true
@@ -442,6 +427,27 @@ mod tests {
             let i = popped.iter().zip(&expected).position(|(a, b)| a != b);
             i.map(|i| (i, popped[i], expected[i]))
         });
+    }
+
+    /// The wheel's memory follows the events pending, not the events ever pushed: an ordered
+    /// bucket's chunks serve later pushes.
+    #[test]
+    fn a_long_steady_run_reuses_the_wheels_chunks() {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(11);
+        let mut q = EventQueue::new(10, 6); // ~1 µs buckets, 64 of them
+        let pending = 2_000u64;
+        for id in 0..pending {
+            q.push(SimTime(rng.next_u64() % 60_000), item(id));
+        }
+        for id in pending..200_000 {
+            let (now, _) = pop(&mut q).expect("events pending");
+            q.push(SimTime(now + rng.next_u64() % 60_000), item(id));
+        }
+        assert_eq!(q.len(), pending as usize);
+        // Full chunks for the pending events, plus a part-filled one per bucket.
+        let bound = pending as usize / 256 + 64 + 1;
+        let made = q.store.chunks();
+        assert!(made <= bound, "{made} chunks for {pending} pending events");
     }
 
     #[test]
