@@ -73,7 +73,7 @@ impl Transport {
             now: SimTime::ZERO,
             nodes,
             mtu,
-            queue: EventQueue::with_default_shape(),
+            queue: EventQueue::for_cluster(nodes),
             model,
             rng,
             fx,
