@@ -28,11 +28,18 @@ const CHUNK: usize = 1 << CHUNK_BITS;
 /// How many elements ahead of the one being written a push prefetches.
 const PUSH_AHEAD: usize = 16;
 
+/// No chunk (the end of a bucket's list of chunks).
+const NONE: u32 = u32::MAX;
+
 /// The chunks all buckets draw from: element `c * CHUNK + i` is element `i` of chunk `c`.
 #[derive(Clone, Debug)]
 pub(crate) struct ChunkStore<T> {
     /// Every chunk's elements, always initialized.
     items: Vec<T>,
+    /// Per chunk, the chunk that follows it in its bucket ([`NONE`] for a bucket's last). A
+    /// list per bucket in a vector of its own cost an allocation the first time each of the
+    /// wheel's 4,096 slots filled, 5% of the instructions of a 5-second run of 10^3 nodes.
+    following: Vec<u32>,
     /// Chunks no bucket holds, the most recently given back last.
     free: Vec<u32>,
 }
@@ -41,6 +48,7 @@ impl<T> Default for ChunkStore<T> {
     fn default() -> Self {
         ChunkStore {
             items: Vec::new(),
+            following: Vec::new(),
             free: Vec::new(),
         }
     }
@@ -52,27 +60,42 @@ impl<T: Copy> ChunkStore<T> {
         if let Some(c) = self.free.pop() {
             return c;
         }
-        let c = self.items.len() / CHUNK;
-        let c = u32::try_from(c).expect("under 2^32 chunks of events");
+        let c = u32::try_from(self.following.len())
+            .ok()
+            .filter(|&c| c != NONE)
+            .expect("under 2^32 - 1 chunks of events");
         self.items.resize(self.items.len() + CHUNK, filler);
+        self.following.push(NONE);
         c
     }
 
     /// How many chunks it holds, free or not.
     #[cfg(test)]
     pub fn chunks(&self) -> usize {
-        self.items.len() / CHUNK
+        self.following.len()
     }
 }
 
-/// Events in push order, in chunks of a [`ChunkStore`].
-#[derive(Clone, Debug, Default)]
+/// Events in push order, in a list of chunks of a [`ChunkStore`].
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Bucket {
-    /// Its chunks, in push order; all full but the last.
-    chunks: Vec<u32>,
+    /// Its first and last chunks ([`NONE`] while it has none); all full but the last.
+    first: u32,
+    last: u32,
     len: usize,
     /// Where in the store the next push writes (meaningful while the last chunk has room).
     tail: usize,
+}
+
+impl Default for Bucket {
+    fn default() -> Self {
+        Bucket {
+            first: NONE,
+            last: NONE,
+            len: 0,
+            tail: 0,
+        }
+    }
 }
 
 impl Bucket {
@@ -100,7 +123,12 @@ impl Bucket {
     #[inline(never)]
     fn next_chunk<T: Copy>(&mut self, store: &mut ChunkStore<T>, filler: T) {
         let c = store.take(filler);
-        self.chunks.push(c);
+        if self.len == 0 {
+            self.first = c;
+        } else {
+            store.following[self.last as usize] = c;
+        }
+        self.last = c;
         self.tail = c as usize * CHUNK;
     }
 
@@ -118,10 +146,11 @@ impl Bucket {
 
     /// Its events, read from `store`.
     #[inline]
-    pub fn pieces<'a, T>(&'a self, store: &'a ChunkStore<T>) -> Pieces<'a, T> {
+    pub fn pieces<'a, T>(&self, store: &'a ChunkStore<T>) -> Pieces<'a, T> {
         Pieces {
             items: &store.items,
-            chunks: &self.chunks,
+            following: &store.following,
+            first: self.first,
             len: self.len,
             bits: CHUNK_BITS,
         }
@@ -130,18 +159,24 @@ impl Bucket {
     /// Empties it, giving its chunks back to `store` (the last written to be taken first).
     #[inline]
     pub fn release<T>(&mut self, store: &mut ChunkStore<T>) {
-        store.free.append(&mut self.chunks);
-        self.len = 0;
+        let mut c = if self.len == 0 { NONE } else { self.first };
+        while c != NONE {
+            store.free.push(c);
+            c = std::mem::replace(&mut store.following[c as usize], NONE);
+        }
+        *self = Bucket::default();
     }
 }
 
-/// A sequence of events laid out in equal pieces of a larger array: a bucket's chunks, or one
-/// plain slice.
+/// A sequence of events laid out in equal pieces of a larger array, each piece naming the
+/// next: a bucket's chunks, or one plain slice.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Pieces<'a, T> {
     items: &'a [T],
-    /// The pieces' numbers: piece `c` is `items[c << bits ..][.. 1 << bits]`.
-    chunks: &'a [u32],
+    /// Per piece, the piece after it ([`NONE`] for the last): piece `c` is
+    /// `items[c << bits ..][.. 1 << bits]`.
+    following: &'a [u32],
+    first: u32,
     len: usize,
     bits: u32,
 }
@@ -152,7 +187,8 @@ impl<'a, T: Copy> Pieces<'a, T> {
     pub fn of_slice(items: &'a [T]) -> Self {
         Pieces {
             items,
-            chunks: &[0],
+            following: &[NONE],
+            first: 0,
             len: items.len(),
             bits: usize::BITS - 1,
         }
@@ -164,22 +200,47 @@ impl<'a, T: Copy> Pieces<'a, T> {
         self.len
     }
 
+    /// The elements as one slice, if they lie in one piece.
+    #[inline]
+    pub fn as_slice(&self) -> Option<&'a [T]> {
+        (self.len <= 1 << self.bits).then(|| self.piece(self.first, 0))
+    }
+
+    /// The elements of piece `c`, which starts at element `done` of the sequence.
+    #[inline]
+    fn piece(&self, c: u32, done: usize) -> &'a [T] {
+        if self.len == done {
+            return &[];
+        }
+        let start = (c as usize) << self.bits;
+        &self.items[start..start + (self.len - done).min(1 << self.bits)]
+    }
+
     /// The elements, piece by piece, in order.
     #[inline]
     pub fn slices(&self) -> impl Iterator<Item = &'a [T]> + 'a {
-        let (items, bits, len) = (self.items, self.bits, self.len);
-        self.chunks.iter().enumerate().map(move |(i, &c)| {
-            let done = i << bits;
-            let start = (c as usize) << bits;
-            &items[start..start + (len - done).min(1 << bits)]
+        let this = *self;
+        let mut c = if self.len == 0 { NONE } else { self.first };
+        let mut done = 0;
+        std::iter::from_fn(move || {
+            if c == NONE {
+                return None;
+            }
+            let piece = this.piece(c, done);
+            done += piece.len();
+            c = this.following[c as usize];
+            Some(piece)
         })
     }
 
-    /// Element `p`.
+    /// Element `p` (walking the pieces before it).
     #[inline]
     pub fn get(&self, p: usize) -> T {
-        let within = p & ((1usize << self.bits) - 1);
-        self.items[(self.chunks[p >> self.bits] as usize) << self.bits | within]
+        let mut c = self.first;
+        for _ in 0..p >> self.bits {
+            c = self.following[c as usize];
+        }
+        self.items[(c as usize) << self.bits | p & ((1usize << self.bits) - 1)]
     }
 }
 
@@ -209,6 +270,11 @@ mod tests {
             }
         }
         assert_eq!(a.len(), 1_000);
+        assert!(
+            a.pieces(&store).as_slice().is_none(),
+            "four chunks are not one slice"
+        );
+        assert_eq!(b.pieces(&store).slices().count(), 2);
         assert_eq!(contents(&a, &store), (0..1_000).collect::<Vec<_>>());
         assert_eq!(
             contents(&b, &store),
@@ -238,6 +304,7 @@ mod tests {
         assert_eq!(p.len(), 700);
         assert_eq!(p.slices().count(), 1);
         assert_eq!(p.get(699), 699);
+        assert_eq!(p.as_slice(), Some(&v[..]));
         let empty: [u64; 0] = [];
         assert_eq!(Pieces::of_slice(&empty).slices().flatten().count(), 0);
     }

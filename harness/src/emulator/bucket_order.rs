@@ -18,7 +18,8 @@
 /// Sub-spans at most, as a power of two: 16,384 counters (64 KiB) stay in the core's L2 cache.
 const MAX_DIGIT_BITS: u32 = 14;
 
-/// Buckets up to this size are ordered by sorting keys (fewer instructions than counting).
+/// Buckets up to this size are ordered by sorting keys (fewer instructions than counting). It
+/// is under a chunk's size (see `bucket`), so such a bucket lies in one piece.
 const SORT_KEYS_UP_TO: usize = 64;
 
 /// Moves per event the insertion pass may make before a merge sort takes over (times spread
@@ -46,19 +47,18 @@ impl BucketOrder {
         offset: impl Fn(&T) -> u64,
     ) {
         let n = unordered.len();
-        if n <= SORT_KEYS_UP_TO {
+        if let Some(unordered) = unordered.as_slice().filter(|_| n <= SORT_KEYS_UP_TO) {
             out.clear();
             // The offset above, the position below (a bucket spans at most 2^32 ns here).
             self.keys.clear();
             self.keys.extend(
                 unordered
-                    .slices()
-                    .flatten()
+                    .iter()
                     .enumerate()
                     .map(|(i, e)| offset(e) << 32 | i as u64),
             );
             self.keys.sort_unstable();
-            out.extend(self.keys.iter().map(|&k| unordered.get(k as u32 as usize)));
+            out.extend(self.keys.iter().map(|&k| unordered[k as u32 as usize]));
             return;
         }
         // The scatter below writes every one of the first n elements, so `out` only needs to

@@ -76,8 +76,6 @@ pub struct EventQueue<E> {
     next: usize,
     /// Scratch space for ordering a bucket.
     order: BucketOrder,
-    /// An empty bucket between orderings (its list of chunks keeps its allocation).
-    unordered: Bucket,
     /// Events pushed into the bucket being drained after it was ordered.
     late: BinaryHeap<Reverse<Entry<E>>>,
     /// The last event popped from `late`, which [`EventQueue::pop_ref`] lends out.
@@ -109,7 +107,6 @@ impl<E: Stamped> EventQueue<E> {
             current: Vec::new(),
             next: 0,
             order: BucketOrder::default(),
-            unordered: Bucket::default(),
             late: BinaryHeap::new(),
             popped_late: None,
             cursor: 0,
@@ -280,12 +277,11 @@ impl<E: Stamped> EventQueue<E> {
     /// empty, and so is the side heap) and orders it; false if nothing is left anywhere.
     #[inline(never)]
     fn advance(&mut self) -> bool {
-        let mut bucket = std::mem::take(&mut self.unordered);
+        let mut bucket: Bucket;
         loop {
             if self.in_wheel == 0 {
                 // Nothing within the wheel's span: jump straight to the overflow's earliest.
                 let Some(Reverse(first)) = self.overflow.peek() else {
-                    self.unordered = bucket;
                     return false;
                 };
                 self.cursor = first.time >> self.shift;
@@ -293,8 +289,8 @@ impl<E: Stamped> EventQueue<E> {
                 self.cursor += 1;
             }
             let slot = (self.cursor & self.mask) as usize;
-            // The slot's events become the bucket to order; the slot keeps the empty one.
-            std::mem::swap(&mut bucket, &mut self.wheel[slot]);
+            // The slot's events become the bucket to order, and the slot is empty.
+            bucket = std::mem::take(&mut self.wheel[slot]);
             self.in_wheel -= bucket.len();
             // Overflow events that now fall within the wheel's span move in. They leave the heap
             // in (time, seq) order and no event was pushed straight into those buckets yet (they
@@ -327,7 +323,6 @@ impl<E: Stamped> EventQueue<E> {
             |e| u64::from(e.offset()),
         );
         bucket.release(&mut self.store);
-        self.unordered = bucket;
         self.next = 0;
         true
     }
