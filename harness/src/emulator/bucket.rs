@@ -78,8 +78,9 @@ impl<T: Copy> ChunkStore<T> {
     }
 }
 
-/// Events in push order, in a list of chunks of a [`ChunkStore`].
-#[derive(Clone, Copy, Debug)]
+/// Events in push order, in a list of chunks of a [`ChunkStore`]. Not `Clone`: two copies
+/// would give the same chunks back twice.
+#[derive(Debug)]
 pub(crate) struct Bucket {
     /// Its first and last chunks ([`NONE`] while it has none); all full but the last.
     first: u32,

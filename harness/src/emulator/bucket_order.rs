@@ -11,9 +11,10 @@
 //!
 //! Finishing each sub-span on its own (at about two events per sub-span) took 1.3–1.9x as long
 //! to order a bucket of 200 to 20,000 events (a microbenchmark): the branch on each sub-span's
-//! size, and the loops of one to three steps, were mispredicted at random. Should the times cluster within a few nanoseconds (many events in one sub-span),
-//! the insertion pass gives up after a bounded number of moves and a stable merge sort
-//! finishes, so no input makes the ordering quadratic.
+//! size, and the loops of one to three steps, were mispredicted at random. Should the times
+//! cluster within a few nanoseconds (many events in one sub-span), the insertion pass gives up
+//! after a bounded number of moves and a stable merge sort finishes, so no input makes the
+//! ordering quadratic.
 
 /// Sub-spans at most, as a power of two: 16,384 counters (64 KiB) stay in the core's L2 cache.
 const MAX_DIGIT_BITS: u32 = 14;
