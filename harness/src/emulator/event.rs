@@ -19,6 +19,8 @@ pub(crate) enum Event {
         slot: u32,
         /// The addressee's incarnation when the message was queued: the queue dies with it.
         incarnation: u32,
+        /// The addressee.
+        to: u32,
     },
     /// A node's timer fires.
     Timer {
@@ -86,6 +88,7 @@ impl PackedEvent {
             SERVED => Event::Served {
                 slot: a,
                 incarnation: b,
+                to: c,
             },
             TIMER => Event::Timer {
                 node: a,
@@ -127,7 +130,11 @@ impl Event {
     pub fn pack(self) -> PackedEvent {
         match self {
             Event::Deliver { slot, to } => PackedEvent::new(DELIVER, slot, to, 0),
-            Event::Served { slot, incarnation } => PackedEvent::new(SERVED, slot, incarnation, 0),
+            Event::Served {
+                slot,
+                incarnation,
+                to,
+            } => PackedEvent::new(SERVED, slot, incarnation, to),
             Event::Timer {
                 node,
                 timer,
@@ -152,6 +159,7 @@ mod tests {
             Event::Served {
                 slot: max,
                 incarnation: 3,
+                to: max - 2,
             },
             Event::Timer {
                 node: max - 1,

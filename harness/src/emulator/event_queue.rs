@@ -196,12 +196,21 @@ impl<E: Stamped> EventQueue<E> {
         }
     }
 
-    /// The event `distance` places after the next one, if the bucket being drained holds it
-    /// (events in the side heap are left out: they are rare). For prefetching, never to decide
-    /// anything.
+    /// The `count` events from `distance` places after the next one on, as many of them as
+    /// the bucket being drained holds (events in the side heap are left out: they are rare).
+    /// For prefetching, never to decide anything.
     #[inline(always)]
-    pub fn ahead(&self, distance: usize) -> Option<&E> {
-        self.current.get(self.next + distance)
+    pub fn ahead(&self, distance: usize, count: usize) -> &[E] {
+        let from = (self.next + distance).min(self.current.len());
+        let to = (from + count).min(self.current.len());
+        &self.current[from..to]
+    }
+
+    /// How many events of the bucket being drained have popped: where [`EventQueue::ahead`]
+    /// counts from.
+    #[inline(always)]
+    pub fn position(&self) -> usize {
+        self.next
     }
 
     /// Removes and returns the earliest event.
@@ -361,6 +370,30 @@ mod tests {
     /// Pops the earliest event as (time, id).
     fn pop(q: &mut EventQueue<Item>) -> Option<(u64, u64)> {
         q.pop().map(|(t, e)| (t.as_nanos(), e.id))
+    }
+
+    /// The look-ahead shows the events that pop next, in pop order, `distance` places on
+    /// from the next one, and stops at the end of the bucket being drained.
+    #[test]
+    fn ahead_shows_the_events_that_pop_next() {
+        let mut q = EventQueue::new(10, 4);
+        for id in 0..20u64 {
+            // One bucket, pushed out of time order: the look-ahead follows pop order.
+            q.push(SimTime(1_024 + (id * 7) % 20), item(id));
+        }
+        q.push(SimTime(5_000), item(99)); // a later bucket: never in view
+        assert_eq!(pop(&mut q), Some((1_024, 0)));
+        assert_eq!(q.position(), 1);
+        let mut order: Vec<u64> = (1..20u64).collect();
+        order.sort_by_key(|id| (id * 7) % 20);
+        let ids = |s: &[Item]| s.iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(q.ahead(2, 3)), order[2..5]);
+        assert_eq!(ids(q.ahead(17, 8)), order[17..], "cut at the bucket's end");
+        assert!(q.ahead(40, 8).is_empty());
+        for expected in &order[..3] {
+            assert_eq!(pop(&mut q).map(|(_, id)| id), Some(*expected));
+        }
+        assert_eq!(ids(q.ahead(0, 2)), order[3..5]);
     }
 
     /// The wheel must pop exactly what a plain heap over (time, seq) pops, including pushes

@@ -10,12 +10,17 @@
 
 use crate::huge_pages::advise_huge_pages;
 
-/// A message on the wire.
+/// A message on the wire: its sender and itself.
+///
+/// Aligned to a cache line, so that a message of up to 60 bytes (every anti-entropy message)
+/// lies in one line: at 10^5–10^6 nodes each delivery reads its message at a random place in
+/// the pool, and the loop's look-ahead asks for every line it spans. Its addressee travels in
+/// the event that delivers it, and its size is taken from the message where it is needed
+/// (once per delivery, for the trace fingerprint): with both here the message took 72 bytes,
+/// two lines, and the steady state at 10^6 nodes ran 1.08x the wall time (paired runs).
+#[repr(align(64))]
 pub(crate) struct Flight<M> {
     pub from: hearsay_protocols::NodeId,
-    pub to: hearsay_protocols::NodeId,
-    /// Its encoded size, taken once when it was sent.
-    pub bytes: u32,
     pub msg: M,
 }
 
@@ -87,14 +92,13 @@ impl<M> Pool<M> {
         index | self.id << 31
     }
 
-    /// Puts the message `build` makes, from `from` to `to`, in a free slot; returns the slot's
-    /// number and the message's encoded size, taken from the message as built (reading it
-    /// back from its slot cost a second lookup and a store to the slot).
+    /// Puts the message `build` makes, from `from`, in a free slot; returns the slot's number
+    /// and the message's encoded size, taken from the message as built (reading it back from
+    /// its slot cost a second lookup).
     #[inline(always)]
     pub fn put_sized(
         &mut self,
         from: hearsay_protocols::NodeId,
-        to: hearsay_protocols::NodeId,
         build: impl FnOnce() -> M,
     ) -> (u32, usize)
     where
@@ -104,12 +108,7 @@ impl<M> Pool<M> {
         let slot = self.put_with(|| {
             let msg = build();
             size = msg.wire_size();
-            Flight {
-                from,
-                to,
-                bytes: u32::try_from(size).unwrap_or(u32::MAX),
-                msg,
-            }
+            Flight { from, msg }
         });
         (slot, size)
     }
@@ -199,8 +198,6 @@ mod tests {
     fn flight(n: u32) -> Flight<u64> {
         Flight {
             from: NodeId(n),
-            to: NodeId(n + 1),
-            bytes: n,
             msg: u64::from(n) * 10,
         }
     }
@@ -234,10 +231,17 @@ mod tests {
         let slots: Vec<u32> = (0..5_000).map(|n| f.filling().put(flight(n))).collect();
         for (n, &slot) in slots.iter().enumerate() {
             let m = f.get(slot);
-            assert_eq!(
-                (m.msg, m.from, m.bytes),
-                (n as u64 * 10, NodeId(n as u32), n as u32)
-            );
+            assert_eq!((m.msg, m.from), (n as u64 * 10, NodeId(n as u32)));
         }
+    }
+
+    /// An anti-entropy message in its slot fills one cache line exactly, wherever the pool
+    /// lies: what the delivery path's single prefetch per message relies on.
+    #[test]
+    fn an_anti_entropy_message_in_flight_is_one_cache_line() {
+        use hearsay_protocols::anti_entropy::AntiEntropyMessage;
+        type Slot = Option<Flight<AntiEntropyMessage>>;
+        assert_eq!(std::mem::size_of::<Slot>(), 64);
+        assert_eq!(std::mem::align_of::<Slot>(), 64);
     }
 }

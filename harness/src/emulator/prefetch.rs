@@ -23,16 +23,23 @@
 pub(crate) fn prefetch_all<T>(value: &T) {
     let start = (value as *const T).cast::<u8>();
     let size = std::mem::size_of::<T>();
+    for line in 0..lines_spanned::<T>() {
+        prefetch_ptr(start.wrapping_add((line * LINE).min(size - 1)));
+    }
+}
+
+/// How many cache lines a value of type `T` can span, wherever its alignment lets it lie: how
+/// many prefetches [`prefetch_all`] makes.
+pub(crate) const fn lines_spanned<T>() -> usize {
+    let size = std::mem::size_of::<T>();
     if size == 0 {
-        return;
+        return 0;
     }
     // The most bytes from the start of its first line to its last byte, over every start its
     // alignment allows; the lines those bytes can touch.
-    let reach = size + LINE - std::mem::align_of::<T>().min(LINE);
-    let lines = reach.div_ceil(LINE);
-    for line in 0..lines {
-        prefetch_ptr(start.wrapping_add((line * LINE).min(size - 1)));
-    }
+    let align = std::mem::align_of::<T>();
+    let reach = size + LINE - if align < LINE { align } else { LINE };
+    reach.div_ceil(LINE)
 }
 
 /// The size of a cache line.
@@ -52,4 +59,34 @@ pub(crate) fn prefetch_ptr(ptr: *const u8) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = ptr;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[repr(align(16))]
+    struct Member144 {
+        _bytes: [u8; 144],
+    }
+    #[repr(align(64))]
+    struct Line {
+        _bytes: [u8; 64],
+    }
+
+    /// A 144-byte value aligned to 16 bytes spans three lines at any of its starts; one
+    /// aligned to a line and a line long spans one; a byte, one; nothing, none.
+    #[test]
+    fn counts_the_lines_a_value_can_span() {
+        assert_eq!(lines_spanned::<Member144>(), 3);
+        assert_eq!(lines_spanned::<Line>(), 1);
+        assert_eq!(lines_spanned::<[Line; 2]>(), 2);
+        assert_eq!(lines_spanned::<u8>(), 1);
+        assert_eq!(
+            lines_spanned::<[u64; 8]>(),
+            2,
+            "64 bytes aligned to 8 can straddle"
+        );
+        assert_eq!(lines_spanned::<()>(), 0);
+    }
 }

@@ -126,7 +126,7 @@ impl Transport {
             return self.send_through_faults(pool, from, to, msg, bytes);
         }
         let delay = self.model.latency(&mut self.rng);
-        let (slot, bytes) = pool.put_sized(from, to, build);
+        let (slot, bytes) = pool.put_sized(from, build);
         self.count_send(bytes);
         self.in_transit(slot, to, delay);
     }
@@ -190,15 +190,9 @@ impl Transport {
                     duplicate,
                     reordered,
                 } => {
-                    let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
-                    let slot = pool.put(Flight {
-                        from,
-                        to,
-                        bytes,
-                        msg,
-                    });
+                    let slot = pool.put(Flight { from, msg });
                     if let Some(again) = duplicate {
-                        self.duplicate(pool, slot, again);
+                        self.duplicate(pool, slot, to, again);
                     }
                     if reordered {
                         self.count("reordered", 1);
@@ -243,15 +237,18 @@ impl Transport {
 
     /// Puts a copy of the message in `slot` (of `pool`) on the wire, to arrive after `after`.
     #[cold]
-    fn duplicate<M: Message>(&mut self, pool: &mut Pool<M>, slot: u32, after: SimDuration) {
+    fn duplicate<M: Message>(
+        &mut self,
+        pool: &mut Pool<M>,
+        slot: u32,
+        to: NodeId,
+        after: SimDuration,
+    ) {
         let original = pool.get(slot);
         let twin = Flight {
             from: original.from,
-            to: original.to,
-            bytes: original.bytes,
             msg: original.msg.clone(),
         };
-        let to = twin.to;
         let twin = pool.put(twin);
         self.in_transit(twin, to, after);
         self.count("duplicated", 1);
