@@ -156,12 +156,7 @@ fn emulate(
             history,
         ),
         Protocol::AntiEntropy(c) => play(
-            Emulator::new(
-                config,
-                |_: NodeId| AntiEntropyNode::new(c, peers),
-                faults,
-                ops,
-            ),
+            Emulator::new(config, AntiEntropyNode::factory(c, peers), faults, ops),
             &initial,
             history,
         ),
@@ -188,7 +183,7 @@ fn emulate(
         Protocol::RumorWithAntiEntropy(c) => play(
             Emulator::new(
                 config,
-                |_: NodeId| RumorWithAntiEntropyNode::new(c, peers),
+                RumorWithAntiEntropyNode::factory(c, peers),
                 faults,
                 ops,
             ),

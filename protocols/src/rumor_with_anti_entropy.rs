@@ -14,6 +14,7 @@ use crate::{
     Value, Version, VersionedStore,
 };
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The parameters of rumor mongering backed by anti-entropy.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,9 +130,27 @@ pub struct RumorWithAntiEntropyNode<S> {
 impl<S: PeerSampler + Clone> RumorWithAntiEntropyNode<S> {
     /// A fresh node with an empty store; both layers sample peers from `sampler`.
     pub fn new(config: RumorWithAntiEntropyConfig, sampler: S) -> Self {
+        Self::with_anti_entropy(config.rumor, Arc::new(config.anti_entropy), sampler)
+    }
+
+    /// Makes the nodes of a cluster: fresh nodes whose anti-entropy layers share one copy of
+    /// its configuration (as [`crate::anti_entropy::AntiEntropyNode::factory`] does).
+    pub fn factory(
+        config: RumorWithAntiEntropyConfig,
+        sampler: S,
+    ) -> impl Fn(NodeId) -> Self + Clone + use<S> {
+        let anti_entropy = Arc::new(config.anti_entropy);
+        move |_| Self::with_anti_entropy(config.rumor, Arc::clone(&anti_entropy), sampler.clone())
+    }
+
+    fn with_anti_entropy(
+        rumor: RumorConfig,
+        anti_entropy: Arc<AntiEntropyConfig>,
+        sampler: S,
+    ) -> Self {
         RumorWithAntiEntropyNode {
-            rumor: RumorEngine::new(config.rumor, sampler.clone()),
-            anti_entropy: AntiEntropyEngine::new(config.anti_entropy, sampler),
+            rumor: RumorEngine::new(rumor, sampler.clone()),
+            anti_entropy: AntiEntropyEngine::new(anti_entropy, sampler),
             store: VersionedStore::new(),
         }
     }

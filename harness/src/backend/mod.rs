@@ -77,9 +77,9 @@ pub fn with_node<V: WithNode>(
         Protocol::DirectMail(c) => Ok(v.with(move |_: NodeId| DirectMailNode::new(c, peers))),
         Protocol::PushThenPull(c) => Ok(v.with(move |_: NodeId| PushThenPullNode::new(c, peers))),
         Protocol::RumorWithAntiEntropy(c) => {
-            Ok(v.with(move |_: NodeId| RumorWithAntiEntropyNode::new(c, peers)))
+            Ok(v.with(RumorWithAntiEntropyNode::factory(c, peers)))
         }
-        Protocol::AntiEntropy(c) => Ok(v.with(move |_: NodeId| AntiEntropyNode::new(c, peers))),
+        Protocol::AntiEntropy(c) => Ok(v.with(AntiEntropyNode::factory(c, peers))),
         Protocol::Zoo(c) if c.bug == Bug::NoRetryAfterLoss => {
             Ok(v.with(move |_: NodeId| FireAndForgetNode::new(c, members)))
         }

@@ -15,7 +15,6 @@ use crate::history::{
     AppliedFault, Checkpoint, FINAL_STATES_KEPT, FinalState, History, LearnedRecord, ReadRecord,
     WriteRecord,
 };
-use crate::huge_pages::huge_vec;
 use crate::scenario::NetworkSpec;
 use hearsay_faults::TimedFault;
 use hearsay_protocols::{Key, Node, NodeId, SimDuration, SimTime, Version};
@@ -59,7 +58,7 @@ mod apply;
 mod member;
 mod preload;
 
-use member::Member;
+use member::{Member, Members};
 
 /// How many events ahead the loop prefetches state (see [`Emulator::prefetch_ahead`]).
 const PREFETCH_DISTANCE: usize = 16;
@@ -79,7 +78,7 @@ pub struct Emulator<N: Node, F> {
     config: EmulatorConfig,
     factory: F,
     /// The nodes with their bookkeeping, one member each (see [`member`]).
-    members: Vec<Member<N>>,
+    members: Members<N>,
     /// The network, the event queue and the counts the send path keeps.
     net: Transport,
     /// The messages in flight.
@@ -100,7 +99,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// How many events' state [`Emulator::prefetch_ahead`] asks for at a time: as many
     /// deliveries (a member and a message each) as [`PREFETCH_LINES_AT_ONCE`] lines hold.
     const PREFETCH_BATCH: usize = {
-        let lines = lines_spanned::<Member<N>>() + lines_spanned::<Option<Flight<N::Message>>>();
+        let lines = Members::<N>::LINES + lines_spanned::<Option<Flight<N::Message>>>();
         let batch = PREFETCH_LINES_AT_ONCE / if lines > 0 { lines } else { 1 };
         if batch > 0 { batch } else { 1 }
     };
@@ -116,7 +115,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let streams = RngStreams::new(config.seed);
         let n = config.nodes as usize;
         let fx = FaultState::new(config.nodes, faults);
-        let members = huge_vec(n, |i| Member {
+        let members = Members::new(n, |i| Member {
             node: factory(NodeId(i as u32)),
             rng: streams.stream("node", i as u64),
             incarnation: 0,
@@ -180,8 +179,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
             }
         }
         self.recount_agreement();
-        let prefetching =
-            self.members.len() * std::mem::size_of::<Member<N>>() > PREFETCH_ABOVE_BYTES;
+        let prefetching = self.members.bytes() > PREFETCH_ABOVE_BYTES;
         let mut stopped_converged = false;
         while let Some((t, &event)) = self.net.queue.pop_ref(end) {
             self.net.now = t;
@@ -331,17 +329,13 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     fn prefetch_for(&self, event: PackedEvent) {
         match event.unpack() {
             Event::Deliver { slot, to } => {
-                if let Some(member) = self.members.get(to as usize) {
-                    prefetch_all(member);
-                }
+                self.members.prefetch(to as usize);
                 if let Some(entry) = self.slots.peek(slot) {
                     prefetch_all(entry);
                 }
             }
             Event::Timer { node, .. } => {
-                if let Some(member) = self.members.get(node as usize) {
-                    prefetch_all(member);
-                }
+                self.members.prefetch(node as usize);
             }
             _ => {}
         }

@@ -38,6 +38,7 @@ use crate::{
     Version, Versioned, VersionedStore, uniform_below,
 };
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 const TICK: TimerId = TimerId(0);
 
@@ -249,7 +250,10 @@ const BUCKETS_FIXED: usize = 5;
 /// rumor mongering over one replica ([`crate::rumor_with_anti_entropy`]).
 #[derive(Clone, Debug)]
 pub(crate) struct AntiEntropyEngine<S> {
-    config: AntiEntropyConfig,
+    /// Shared by every node of a cluster built by a factory ([`AntiEntropyNode::factory`]):
+    /// a copy of its own was a third of a node (40 of 120 bytes), and the node took three
+    /// cache lines where it now takes two.
+    config: Arc<AntiEntropyConfig>,
     sampler: S,
     flow: FlowControl,
     /// Built on first use, and only for a replica large enough to need one: nodes of other
@@ -258,9 +262,9 @@ pub(crate) struct AntiEntropyEngine<S> {
 }
 
 impl<S: PeerSampler> AntiEntropyEngine<S> {
-    pub fn new(config: AntiEntropyConfig, sampler: S) -> Self {
+    pub fn new(config: impl Into<Arc<AntiEntropyConfig>>, sampler: S) -> Self {
         AntiEntropyEngine {
-            config,
+            config: config.into(),
             sampler,
             flow: FlowControl::new(),
             merkle: None,
@@ -479,12 +483,30 @@ pub struct AntiEntropyNode<S> {
 }
 
 impl<S: PeerSampler> AntiEntropyNode<S> {
-    /// A fresh node with an empty store.
+    /// A fresh node with an empty store and a copy of `config` of its own (the nodes a
+    /// [`AntiEntropyNode::factory`] makes share one).
     pub fn new(config: AntiEntropyConfig, sampler: S) -> Self {
+        Self::sharing(Arc::new(config), sampler)
+    }
+
+    fn sharing(config: Arc<AntiEntropyConfig>, sampler: S) -> Self {
         AntiEntropyNode {
             engine: AntiEntropyEngine::new(config, sampler),
             store: VersionedStore::new(),
         }
+    }
+
+    /// Makes the nodes of a cluster: fresh nodes sharing one copy of `config`, each with a
+    /// copy of `sampler`.
+    pub fn factory(
+        config: AntiEntropyConfig,
+        sampler: S,
+    ) -> impl Fn(NodeId) -> Self + Clone + use<S>
+    where
+        S: Clone,
+    {
+        let config = Arc::new(config);
+        move |_| AntiEntropyNode::sharing(Arc::clone(&config), sampler.clone())
     }
 }
 

@@ -213,3 +213,17 @@ fn merkle_repairs_a_few_writes_over_a_large_preloaded_replica_by_its_buckets_alo
     // leaf bucket — never the 10^4-entry replica (280 kB in full state).
     assert!(s.largest_message < 1_000, "{} B", s.largest_message);
 }
+
+/// The nodes a factory makes share one configuration, and a node is the smaller for it: its
+/// own copy would take 40 bytes, the shared one a pointer.
+#[test]
+fn a_factorys_nodes_share_one_configuration() {
+    let make = AntiEntropyNode::factory(
+        config(Reconciliation::Checksum, ExchangeMode::Pull),
+        UniformPeers::new(3),
+    );
+    let (a, b) = (make(NodeId(0)), make(NodeId(1)));
+    assert!(Arc::ptr_eq(&a.engine.config, &b.engine.config));
+    assert_eq!(a.engine.config.mode, ExchangeMode::Pull);
+    assert!(std::mem::size_of::<AntiEntropyNode<UniformPeers>>() <= 88);
+}
