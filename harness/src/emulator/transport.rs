@@ -235,7 +235,8 @@ impl Transport {
         );
     }
 
-    /// Puts a copy of the message in `slot` (of `pool`) on the wire, to arrive after `after`.
+    /// Puts a copy of the message in `slot` (of `pool`), addressed to `to`, on the wire, to
+    /// arrive after `after`.
     #[cold]
     fn duplicate<M: Message>(
         &mut self,
