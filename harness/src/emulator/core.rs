@@ -7,7 +7,8 @@ use super::context::EmulatorContext;
 use super::event::{Event, PackedEvent};
 use super::fault_state::FaultState;
 use super::in_flight::{Flight, InFlight, Pool};
-use super::prefetch::{lines_spanned, prefetch_all};
+use super::line_vec::LineVec;
+
 use super::trace::{Fingerprint, TraceEvent};
 use super::transport::Transport;
 use super::{NetworkModel, RngStreams, StreamRng};
@@ -58,7 +59,7 @@ mod apply;
 mod member;
 mod preload;
 
-use member::{Member, Members};
+use member::Member;
 
 /// How many events ahead the loop prefetches state (see [`Emulator::prefetch_ahead`]).
 const PREFETCH_DISTANCE: usize = 16;
@@ -78,7 +79,7 @@ pub struct Emulator<N: Node, F> {
     config: EmulatorConfig,
     factory: F,
     /// The nodes with their bookkeeping, one member each (see [`member`]).
-    members: Members<N>,
+    members: LineVec<Member<N>>,
     /// The network, the event queue and the counts the send path keeps.
     net: Transport,
     /// The messages in flight.
@@ -99,7 +100,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// How many events' state [`Emulator::prefetch_ahead`] asks for at a time: as many
     /// deliveries (a member and a message each) as [`PREFETCH_LINES_AT_ONCE`] lines hold.
     const PREFETCH_BATCH: usize = {
-        let lines = Members::<N>::LINES + lines_spanned::<Option<Flight<N::Message>>>();
+        let lines = LineVec::<Member<N>>::LINES + LineVec::<Option<Flight<N::Message>>>::LINES;
         let batch = PREFETCH_LINES_AT_ONCE / if lines > 0 { lines } else { 1 };
         if batch > 0 { batch } else { 1 }
     };
@@ -115,7 +116,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         let streams = RngStreams::new(config.seed);
         let n = config.nodes as usize;
         let fx = FaultState::new(config.nodes, faults);
-        let members = Members::new(n, |i| Member {
+        let members = LineVec::huge(n, |i| Member {
             node: factory(NodeId(i as u32)),
             rng: streams.stream("node", i as u64),
             incarnation: 0,
@@ -331,9 +332,7 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
         match event.unpack() {
             Event::Deliver { slot, to } => {
                 self.members.prefetch(to as usize);
-                if let Some(entry) = self.slots.peek(slot) {
-                    prefetch_all(entry);
-                }
+                self.slots.prefetch(slot);
             }
             Event::Timer { node, .. } => {
                 self.members.prefetch(node as usize);

@@ -28,6 +28,7 @@ mod event_queue;
 mod fault_state;
 mod in_flight;
 mod latency;
+mod line_vec;
 mod link_rules;
 mod network;
 mod pause;
