@@ -311,10 +311,11 @@ impl<N: Node, F: FnMut(NodeId) -> N> Emulator<N, F> {
     /// TLB, and the profile put 47% of the loop's samples on the prefetch instructions
     /// themselves: the core seems not to retire a prefetch before its page walk is done, so
     /// one event's prefetches at a time, each event waited out a walk of its own, where a
-    /// batch's walks overlap (18% of the samples after the change). But a batch of more lines than [`PREFETCH_LINES_AT_ONCE`] stalls the core
-    /// more than it saves: steady state at 10^6 nodes (4 lines an event), batches of 4 or 5
-    /// events ran 0.80–0.85x the wall time of one event's prefetches at a time, 6 events
-    /// 0.95x, 8 events 1.3x; with 3 lines an event, 8 events ran 0.91x and 16 events 1.4x.
+    /// batch's walks overlap (18% of the samples after the change). But a batch of more
+    /// lines than [`PREFETCH_LINES_AT_ONCE`] stalls the core more than it saves: steady
+    /// state at 10^6 nodes (4 lines an event), batches of 4 or 5 events ran 0.80–0.85x the
+    /// wall time of one event's prefetches at a time, 6 events 0.95x, 8 events 1.3x; with 3
+    /// lines an event, 8 events ran 0.91x and 16 events 1.4x.
     #[inline(always)]
     fn prefetch_ahead(&self) {
         let queue = &self.net.queue;
