@@ -248,15 +248,16 @@ mod tests {
     /// mail message (48 bytes) stays packed: aligned, it would take a third more.
     #[test]
     fn an_anti_entropy_message_in_flight_is_one_cache_line() {
+        use crate::emulator::line_vec::Layout;
         use hearsay_protocols::anti_entropy::AntiEntropyMessage;
         use hearsay_protocols::direct_mail::DirectMailMessage;
         type Slot<M> = Option<Flight<M>>;
         assert_eq!(std::mem::size_of::<Slot<AntiEntropyMessage>>(), 64);
         let laid = [
-            LineVec::<Slot<AntiEntropyMessage>>::ALIGNED,
-            LineVec::<Slot<DirectMailMessage>>::ALIGNED,
+            LineVec::<Slot<AntiEntropyMessage>>::LAYOUT,
+            LineVec::<Slot<DirectMailMessage>>::LAYOUT,
         ];
-        assert_eq!(laid, [true, false]);
+        assert_eq!(laid, [Layout::Line, Layout::Packed]);
         assert_eq!(LineVec::<Slot<AntiEntropyMessage>>::LINES, 1);
     }
 }

@@ -1,153 +1,208 @@
-//! A vector whose elements each start a cache line when that pays, packed otherwise.
+//! A vector whose elements each start a cache line, or a half line, when that pays; packed
+//! otherwise.
 //!
 //! At 10^5–10^6 nodes the emulator reads a member and a message in flight at random places for
 //! every event, and asks for every cache line each can span. How many that is depends on where
-//! an element starts: a 112-byte member aligned to 16 bytes spans three lines at most starts,
-//! two if it starts a line; a 64-byte message aligned to 8 spans two, one if it starts a line.
-//! Starting every element on a line (padding it to whole lines) saves a line an access but
+//! an element can start: a 112-byte member aligned to 16 bytes spans three lines at most starts,
+//! two if it starts a line; a 96-byte one spans three at some 16-byte starts, two at every
+//! 32-byte one (a half line); a 64-byte message aligned to 8 spans two, one if it starts a line.
+//! Aligning an element (padding it to whole lines or half lines) saves a line an access but
 //! costs the padding in memory, so it is done when it saves a line for at most a seventh more
-//! bytes. Whether it pays is fixed by the element type at compile time: of the two vectors
-//! inside, one stays empty, and every access picks by a constant.
+//! bytes, to the smaller alignment that does. Which layout is fixed by the element type at
+//! compile time: of the three vectors inside, two stay empty, and every access picks by a
+//! constant.
 //!
 //! Measured (steady state at 10^6 nodes, paired runs): anti-entropy messages of 72 bytes on
 //! two lines ran 1.08x the wall time of 64 bytes on one; anti-entropy members of 112 bytes,
-//! aligned (128), ran 0.90x. With every member aligned, the rumor case (160-byte members, 192
-//! aligned) ran 1.05x with 9% more memory, and direct mail's message slots (48 bytes, 64
-//! aligned) took 32 MB more at 10^6 nodes: both stay packed under the rule.
+//! aligned (128), ran 0.90x. With every member aligned to a line, the rumor case (160-byte
+//! members, 192 aligned) ran 1.05x with 9% more memory, and direct mail's message slots (48
+//! bytes, 64 aligned) took 32 MB more at 10^6 nodes: both stay unpadded under the rule (a
+//! rumor member starts a half line: 160 bytes are five half lines, so that costs nothing and
+//! saves its fourth line).
 
 use super::prefetch::{lines_spanned, prefetch_all};
 use crate::huge_pages::{advise_huge_pages, huge_vec};
 use std::mem::size_of;
 
+/// An element as it is, packed.
+#[repr(transparent)]
+struct Packed<T>(T);
+
+/// An element starting a half line, padded to whole half lines.
+#[repr(align(32))]
+struct HalfLine<T>(T);
+
 /// An element starting a cache line, padded to whole lines.
 #[repr(align(64))]
-struct LineAligned<T>(T);
+struct Line<T>(T);
 
-/// Elements by index, packed or one to a line (see the module note).
+/// How a vector lays its elements out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// As they are.
+    Packed,
+    /// Each starting a half line (32 bytes).
+    HalfLine,
+    /// Each starting a cache line.
+    Line,
+}
+
+/// Elements by index, laid out as [`LineVec::LAYOUT`] says (see the module note).
 pub(crate) struct LineVec<T> {
-    packed: Vec<T>,
-    aligned: Vec<LineAligned<T>>,
+    packed: Vec<Packed<T>>,
+    half: Vec<HalfLine<T>>,
+    line: Vec<Line<T>>,
+}
+
+/// Runs `$body` with `$v` bound to whichever of `$this`'s vectors its layout uses (by `&`, or
+/// `&mut` after `mut`): the same code for each, since every wrapper holds its element as `.0`.
+macro_rules! each_layout {
+    ($this:expr, |$v:ident| $body:expr) => {
+        match Self::LAYOUT {
+            Layout::Packed => {
+                let $v = &$this.packed;
+                $body
+            }
+            Layout::HalfLine => {
+                let $v = &$this.half;
+                $body
+            }
+            Layout::Line => {
+                let $v = &$this.line;
+                $body
+            }
+        }
+    };
+    (mut $this:expr, |$v:ident| $body:expr) => {
+        match Self::LAYOUT {
+            Layout::Packed => {
+                let $v = &mut $this.packed;
+                $body
+            }
+            Layout::HalfLine => {
+                let $v = &mut $this.half;
+                $body
+            }
+            Layout::Line => {
+                let $v = &mut $this.line;
+                $body
+            }
+        }
+    };
 }
 
 impl<T> Default for LineVec<T> {
     fn default() -> Self {
         LineVec {
             packed: Vec::new(),
-            aligned: Vec::new(),
+            half: Vec::new(),
+            line: Vec::new(),
         }
     }
 }
 
+/// Whether laying `T` out as `W` instead of packed saves a line for at most a seventh more
+/// bytes.
+const fn pays<T, W>() -> bool {
+    let packed = size_of::<T>();
+    let padding = size_of::<W>() - packed;
+    lines_spanned::<W>() < lines_spanned::<T>() && padding * 7 <= packed
+}
+
 impl<T> LineVec<T> {
-    /// Whether elements of this type start lines: when that spans fewer lines and adds at
-    /// most a seventh to an element.
-    pub const ALIGNED: bool = {
-        let packed = size_of::<T>();
-        let padding = size_of::<LineAligned<T>>() - packed;
-        lines_spanned::<LineAligned<T>>() < lines_spanned::<T>() && padding * 7 <= packed
+    /// The layout: half lines if that pays, else whole lines if that pays, else packed. (Half
+    /// lines pay only for an odd number of half lines, which span as many lines at a line's
+    /// start as at its middle: whole lines would save nothing more.)
+    pub const LAYOUT: Layout = if pays::<T, HalfLine<T>>() {
+        Layout::HalfLine
+    } else if pays::<T, Line<T>>() {
+        Layout::Line
+    } else {
+        Layout::Packed
     };
 
     /// How many cache lines an element can span: what [`LineVec::prefetch`] asks for.
-    pub const LINES: usize = if Self::ALIGNED {
-        lines_spanned::<LineAligned<T>>()
-    } else {
-        lines_spanned::<T>()
+    pub const LINES: usize = match Self::LAYOUT {
+        Layout::Packed => lines_spanned::<T>(),
+        Layout::HalfLine => lines_spanned::<HalfLine<T>>(),
+        Layout::Line => lines_spanned::<Line<T>>(),
     };
 
     /// `n` elements, element `i` made by `make(i)`, in memory advised for huge pages.
     pub fn huge(n: usize, mut make: impl FnMut(usize) -> T) -> Self {
-        if Self::ALIGNED {
-            LineVec {
-                packed: Vec::new(),
-                aligned: huge_vec(n, |i| LineAligned(make(i))),
-            }
-        } else {
-            LineVec {
-                packed: huge_vec(n, make),
-                aligned: Vec::new(),
-            }
+        let mut v = LineVec::default();
+        match Self::LAYOUT {
+            Layout::Packed => v.packed = huge_vec(n, |i| Packed(make(i))),
+            Layout::HalfLine => v.half = huge_vec(n, |i| HalfLine(make(i))),
+            Layout::Line => v.line = huge_vec(n, |i| Line(make(i))),
         }
+        v
     }
 
     /// How many elements.
     #[inline(always)]
     pub fn len(&self) -> usize {
-        if Self::ALIGNED {
-            self.aligned.len()
-        } else {
-            self.packed.len()
-        }
+        each_layout!(self, |v| v.len())
     }
 
     /// How many elements fit before it must grow.
     #[inline(always)]
     pub fn capacity(&self) -> usize {
-        if Self::ALIGNED {
-            self.aligned.capacity()
-        } else {
-            self.packed.capacity()
-        }
+        each_layout!(self, |v| v.capacity())
     }
 
     /// Bytes its elements take.
     pub fn bytes(&self) -> usize {
-        self.packed.len() * size_of::<T>() + self.aligned.len() * size_of::<LineAligned<T>>()
+        each_layout!(self, |v| std::mem::size_of_val(v.as_slice()))
     }
 
     /// Appends `value`.
     #[inline(always)]
     pub fn push(&mut self, value: T) {
-        if Self::ALIGNED {
-            self.aligned.push(LineAligned(value));
-        } else {
-            self.packed.push(value);
+        match Self::LAYOUT {
+            Layout::Packed => self.packed.push(Packed(value)),
+            Layout::HalfLine => self.half.push(HalfLine(value)),
+            Layout::Line => self.line.push(Line(value)),
         }
     }
 
     /// Makes room for exactly `additional` more elements, and advises the whole allocation
     /// for huge pages (see `huge_pages`).
     pub fn reserve_exact_huge(&mut self, additional: usize) {
-        if Self::ALIGNED {
-            self.aligned.reserve_exact(additional);
-            advise_huge_pages(&self.aligned);
-        } else {
-            self.packed.reserve_exact(additional);
-            advise_huge_pages(&self.packed);
-        }
+        each_layout!(mut self, |v| {
+            v.reserve_exact(additional);
+            advise_huge_pages(v);
+        })
     }
 
     /// Element `i`, if there is one.
     #[cfg(test)]
     pub fn get(&self, i: usize) -> Option<&T> {
-        if Self::ALIGNED {
-            self.aligned.get(i).map(|e| &e.0)
-        } else {
-            self.packed.get(i)
-        }
+        each_layout!(self, |v| v.get(i).map(|e| &e.0))
     }
 
     /// Every element, in index order.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.packed.iter().chain(self.aligned.iter().map(|e| &e.0))
+        let packed = self.packed.iter().map(|e| &e.0);
+        let half = self.half.iter().map(|e| &e.0);
+        packed.chain(half).chain(self.line.iter().map(|e| &e.0))
     }
 
     /// Every element, in index order, to change.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
-        self.packed
-            .iter_mut()
-            .chain(self.aligned.iter_mut().map(|e| &mut e.0))
+        let packed = self.packed.iter_mut().map(|e| &mut e.0);
+        let half = self.half.iter_mut().map(|e| &mut e.0);
+        packed
+            .chain(half)
+            .chain(self.line.iter_mut().map(|e| &mut e.0))
     }
 
     /// Asks for every line of element `i`, if there is one (see `prefetch`).
     #[inline(always)]
     pub fn prefetch(&self, i: usize) {
-        if Self::ALIGNED {
-            if let Some(e) = self.aligned.get(i) {
-                prefetch_all(e);
-            }
-        } else if let Some(e) = self.packed.get(i) {
+        each_layout!(self, |v| if let Some(e) = v.get(i) {
             prefetch_all(e);
-        }
+        })
     }
 }
 
@@ -156,22 +211,14 @@ impl<T> std::ops::Index<usize> for LineVec<T> {
 
     #[inline(always)]
     fn index(&self, i: usize) -> &T {
-        if Self::ALIGNED {
-            &self.aligned[i].0
-        } else {
-            &self.packed[i]
-        }
+        each_layout!(self, |v| &v[i].0)
     }
 }
 
 impl<T> std::ops::IndexMut<usize> for LineVec<T> {
     #[inline(always)]
     fn index_mut(&mut self, i: usize) -> &mut T {
-        if Self::ALIGNED {
-            &mut self.aligned[i].0
-        } else {
-            &mut self.packed[i]
-        }
+        each_layout!(mut self, |v| &mut v[i].0)
     }
 }
 
@@ -186,12 +233,26 @@ mod tests {
         id: u64,
         _rest: [u8; 104],
     }
-    /// 160 bytes aligned to 16: four lines packed, three aligned, but for 32 bytes (a fifth).
+    /// 96 bytes aligned to 16: three lines packed, two from any half line, for nothing.
+    #[repr(align(16))]
+    #[derive(Clone, Copy)]
+    struct Member96 {
+        id: u64,
+        _rest: [u8; 88],
+    }
+    /// 160 bytes aligned to 16: four lines packed, three from any half line, for nothing.
     #[repr(align(16))]
     #[derive(Clone, Copy)]
     struct Member160 {
         id: u64,
         _rest: [u8; 152],
+    }
+    /// 208 bytes aligned to 16: four lines however it is laid out.
+    #[repr(align(16))]
+    #[derive(Clone, Copy)]
+    struct Member208 {
+        id: u64,
+        _rest: [u8; 200],
     }
 
     fn m112(id: u64) -> Member112 {
@@ -200,37 +261,53 @@ mod tests {
             _rest: [0; 104],
         }
     }
+    fn m96(id: u64) -> Member96 {
+        Member96 { id, _rest: [0; 88] }
+    }
     fn m160(id: u64) -> Member160 {
         Member160 {
             id,
             _rest: [0; 152],
         }
     }
+    fn m208(id: u64) -> Member208 {
+        Member208 {
+            id,
+            _rest: [0; 200],
+        }
+    }
 
-    /// The rule: a line saved for at most a seventh more bytes; already a whole number of
-    /// lines (64 bytes aligned to 8: no padding), aligned; otherwise packed.
+    /// The rule: a line saved for at most a seventh more bytes, at the smaller alignment
+    /// that saves it; already a whole number of lines (64 bytes aligned to 8: no padding),
+    /// on lines; otherwise packed.
     #[test]
-    fn lays_elements_on_lines_only_when_that_pays() {
-        let aligned = [
-            LineVec::<Member112>::ALIGNED,
-            LineVec::<Member160>::ALIGNED,
-            LineVec::<[u64; 8]>::ALIGNED,
-            LineVec::<[u64; 6]>::ALIGNED,
+    fn lays_elements_out_to_save_lines_only_when_that_pays() {
+        let layouts = [
+            LineVec::<Member112>::LAYOUT,
+            LineVec::<Member96>::LAYOUT,
+            LineVec::<Member160>::LAYOUT,
+            LineVec::<Member208>::LAYOUT,
+            LineVec::<[u64; 8]>::LAYOUT,
+            LineVec::<[u64; 6]>::LAYOUT,
         ];
-        assert_eq!(aligned, [true, false, true, false]);
+        use Layout::*;
+        assert_eq!(layouts, [Line, HalfLine, HalfLine, Packed, Line, Packed]);
         let lines = [
             LineVec::<Member112>::LINES,
+            LineVec::<Member96>::LINES,
             LineVec::<Member160>::LINES,
+            LineVec::<Member208>::LINES,
             LineVec::<[u64; 8]>::LINES,
             LineVec::<[u64; 6]>::LINES,
         ];
-        assert_eq!(lines, [2, 4, 1, 2]);
+        assert_eq!(lines, [2, 2, 3, 4, 1, 2]);
     }
 
-    /// Both layouts push, index, iterate and change the same elements, and aligned ones
-    /// start lines.
+    /// Every layout pushes, indexes, iterates and changes the same elements; elements on
+    /// lines start lines, elements on half lines start half lines, and each spans no more
+    /// lines than [`LineVec::LINES`] says.
     #[test]
-    fn both_layouts_hold_the_same_elements() {
+    fn every_layout_holds_the_same_elements() {
         fn check<T>(make: impl Fn(u64) -> T, id: impl Fn(&T) -> u64, set: impl Fn(&mut T, u64)) {
             let mut v = LineVec::huge(3, |i| make(i as u64));
             v.reserve_exact_huge(100);
@@ -247,11 +324,29 @@ mod tests {
             assert_eq!(seen, [100, 110, 102, 3, 104]);
             assert_eq!(v.get(3).map(&id), Some(3));
             assert!(v.get(5).is_none());
-            if LineVec::<T>::ALIGNED {
-                assert!((0..5).all(|i| ((&v[i] as *const T) as usize).is_multiple_of(64)));
+            let start = |i: usize| (&v[i] as *const T) as usize;
+            let line = |a: usize| a / 64;
+            let step = match LineVec::<T>::LAYOUT {
+                Layout::Line => 64,
+                Layout::HalfLine => 32,
+                Layout::Packed => 1,
+            };
+            for i in 0..5 {
+                assert!(
+                    start(i).is_multiple_of(step),
+                    "element {i} is on its boundary"
+                );
+                let spanned = line(start(i) + size_of::<T>() - 1) - line(start(i)) + 1;
+                assert!(
+                    spanned <= LineVec::<T>::LINES,
+                    "element {i} spans {spanned}"
+                );
             }
+            assert_eq!(v.bytes(), 5 * (start(1) - start(0)));
         }
         check(m112, |m| m.id, |m, id| m.id = id);
+        check(m96, |m| m.id, |m, id| m.id = id);
         check(m160, |m| m.id, |m, id| m.id = id);
+        check(m208, |m| m.id, |m, id| m.id = id);
     }
 }

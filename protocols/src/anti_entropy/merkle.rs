@@ -23,7 +23,7 @@
 use super::merkle_tree::{BRANCHING, Change, MerkleTree, TREE_MIN_KEYS, prefix, width};
 use super::{
     AntiEntropyEngine, AntiEntropyMessage, BUCKETS_FIXED, DEFAULT_MERKLE_DEPTH, LEVEL_FIXED,
-    MAX_MERKLE_DEPTH, MERKLE_NODE_WIRE_BYTES, Reconciliation,
+    MAX_MERKLE_DEPTH, MERKLE_NODE_WIRE_BYTES, Rare, Reconciliation,
 };
 use crate::flow_control::capacity;
 use crate::store::entry_hash;
@@ -40,17 +40,20 @@ pub fn bucket_of(key: Key, depth: u8) -> u32 {
 
 /// The tree of `store` with `depth` levels, brought up to date (rebuilt if the store changed in
 /// a way it did not follow), or `None` for a replica small enough to hash on demand (whose old
-/// tree, if any, is dropped). A free function over the engine's slot, so that the tree borrows
-/// only that field.
+/// tree, if any, is dropped). A free function over the engine's rare state, so that the tree
+/// borrows only that field; it makes that state only for a replica that needs a tree.
 fn current_tree<'a>(
-    slot: &'a mut Option<Box<MerkleTree>>,
+    rare: &'a mut Option<Box<Rare>>,
     store: &VersionedStore,
     depth: u8,
 ) -> Option<&'a MerkleTree> {
     if store.len() <= TREE_MIN_KEYS || store.len() > u32::MAX as usize {
-        *slot = None;
+        if let Some(rare) = rare {
+            rare.merkle = None;
+        }
         return None;
     }
+    let slot = &mut rare.get_or_insert_default().merkle;
     match slot {
         Some(tree) if tree.describes(store, depth) => {}
         Some(tree) => tree.rebuild(store, depth),
@@ -141,7 +144,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
     /// Lets the tree follow a change of `key` the engine just made, from store state `before`.
     #[inline]
     pub(super) fn merkle_follow(&mut self, store: &VersionedStore, key: Key, before: (u64, usize)) {
-        if let Some(tree) = self.merkle.as_deref_mut() {
+        if let Some(tree) = self.tree_mut() {
             let change = Change {
                 key,
                 delta: store.fingerprint().wrapping_sub(before.0),
@@ -158,7 +161,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         store: &VersionedStore,
         keys: impl IntoIterator<Item = Key>,
     ) -> Option<Watch> {
-        let tree = self.merkle.as_deref()?;
+        let tree = self.tree()?;
         if !tree.in_step(store) {
             return None;
         }
@@ -178,7 +181,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
     /// (nothing removes keys short of a wipe) or a change to a key not watched leaves the tree
     /// to be rebuilt.
     pub(crate) fn watched(&mut self, store: &VersionedStore, watch: Option<Watch>) {
-        let (Some(watch), Some(tree)) = (watch, self.merkle.as_deref_mut()) else {
+        let (Some(watch), Some(tree)) = (watch, self.tree_mut()) else {
             return;
         };
         let mut changes: SmallVec<[Change; 4]> = SmallVec::new();
@@ -231,7 +234,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
                 .map(|(i, _)| *i)
                 .collect()
         } else {
-            let ours = LevelHashes::of(current_tree(&mut self.merkle, store, depth), store, level);
+            let ours = LevelHashes::of(current_tree(&mut self.rare, store, depth), store, level);
             theirs
                 .iter()
                 .filter(|(i, h)| *i < width(level) && ours.get(*i) != *h)
@@ -251,7 +254,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             self.merkle_data(store, ctx, from, differing, from_initiator);
             return;
         }
-        let tree = current_tree(&mut self.merkle, store, depth);
+        let tree = current_tree(&mut self.rare, store, depth);
         let below = LevelHashes::of(tree, store, level + 1);
         let branching = BRANCHING as u32;
         let mut children: Vec<(u32, u64)> = differing
@@ -335,7 +338,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
                 .binary_search_by_key(k, |(ek, _)| *ek)
                 .map_or(true, |j| exclude[j].1.version != v.version)
         };
-        let mut entries: Entries = match current_tree(&mut self.merkle, store, depth) {
+        let mut entries: Entries = match current_tree(&mut self.rare, store, depth) {
             Some(tree) => {
                 let mut asked = buckets.to_vec();
                 asked.sort_unstable();
@@ -438,12 +441,15 @@ mod tests {
     fn a_tree_built_before_a_preload_is_rebuilt_after_it() {
         let mut s = VersionedStore::new();
         s.merge(5, v(1), ConflictRule::LastWriteWins);
-        let mut slot = Some(Box::new(MerkleTree::build(&s, 3)));
-        let before = slot.as_deref().expect("built").nodes().to_vec();
+        let mut rare = Some(Box::new(Rare {
+            merkle: Some(Box::new(MerkleTree::build(&s, 3))),
+            ..Rare::default()
+        }));
+        let before = MerkleTree::build(&s, 3).nodes().to_vec();
         let initial =
             VersionedStore::from_sorted((0..10_000).map(|k| (k, v(k))).collect()).expect("sorted");
         s.preload(&initial, ConflictRule::LastWriteWins);
-        let after = current_tree(&mut slot, &s, 3)
+        let after = current_tree(&mut rare, &s, 3)
             .expect("large")
             .nodes()
             .to_vec();
@@ -566,7 +572,7 @@ mod follow_tests {
         step: usize,
     ) {
         let expected = scratch_tree(store, depth);
-        let tree = current_tree(&mut engine.merkle, store, depth);
+        let tree = current_tree(&mut engine.rare, store, depth);
         assert_eq!(tree.is_some(), store.len() > TREE_MIN_KEYS, "step {step}");
         if let Some(tree) = tree {
             assert_eq!(tree.nodes(), &expected[..], "step {step}: tree went stale");
@@ -615,10 +621,7 @@ mod follow_tests {
         for step in 0..steps {
             // Whether the engine is told of every change this step: then a tree that
             // described the store before must describe it after, without a rebuild.
-            let in_step_before = engine
-                .merkle
-                .as_deref()
-                .is_some_and(|t| t.describes(&store, depth));
+            let in_step_before = engine.tree().is_some_and(|t| t.describes(&store, depth));
             let mut told = true;
             match rng.next_u64() % 100 {
                 0..30 => {
@@ -677,7 +680,7 @@ mod follow_tests {
                 }
             }
             if told && in_step_before && store.len() > TREE_MIN_KEYS {
-                let tree = engine.merkle.as_deref().expect("kept");
+                let tree = engine.tree().expect("kept");
                 assert!(tree.describes(&store, depth), "step {step}: not followed");
             }
             // Not after every step: a check brings the tree up to date, and told changes must
@@ -719,7 +722,7 @@ mod follow_tests {
         // Even keys, then odd ones slipped between them: every old position moves.
         let mut store =
             VersionedStore::from_sorted((0..100).map(|k| (2 * k, v(k))).collect()).expect("sorted");
-        assert!(current_tree(&mut engine.merkle, &store, 1).is_some());
+        assert!(current_tree(&mut engine.rare, &store, 1).is_some());
         let new: Vec<Key> = vec![1, 3, 51, 199, 401];
         let watch = engine.watch(&store, new.iter().copied().chain([4, 6]));
         for &k in &new {
@@ -727,7 +730,7 @@ mod follow_tests {
         }
         store.merge(4, v(1_000), rule);
         engine.watched(&store, watch);
-        let tree = engine.merkle.as_deref().expect("kept");
+        let tree = engine.tree().expect("kept");
         assert!(tree.describes(&store, 1));
         assert_eq!(tree.nodes(), &scratch_tree(&store, 1)[..]);
         for b in 0..16 {
@@ -775,9 +778,9 @@ mod follow_tests {
         };
         let root = store.fingerprint();
         engine.on_merkle_level(&store, &mut probe, NodeId(1), 0, &[(0, root)], true);
-        assert!(engine.merkle.is_none() && probe.sent.is_empty());
+        assert!(engine.tree().is_none() && probe.sent.is_empty());
         engine.on_merkle_level(&store, &mut probe, NodeId(1), 0, &[(0, !root)], true);
-        assert!(engine.merkle.is_some());
+        assert!(engine.tree().is_some());
         match probe.sent.pop() {
             Some(AntiEntropyMessage::MerkleLevel {
                 level: 1, nodes, ..
@@ -809,7 +812,7 @@ mod follow_tests {
         engine.on_client_write(&mut store, &mut probe, 9, 9);
         let root = store.fingerprint();
         engine.on_merkle_level(&store, &mut probe, NodeId(1), 0, &[(0, root ^ 1)], true);
-        assert!(engine.merkle.is_none());
+        assert!(engine.tree().is_none());
         match probe.sent.pop() {
             Some(AntiEntropyMessage::MerkleLevel {
                 level: 1, nodes, ..

@@ -255,9 +255,23 @@ pub(crate) struct AntiEntropyEngine<S> {
     /// cache lines where it now takes two.
     config: Arc<AntiEntropyConfig>,
     sampler: S,
+    /// What only some nodes ever need, out of line: made on first use, so that the nodes of a
+    /// plain full-state cluster carry one pointer for both (see [`Rare`]).
+    rare: Option<Box<Rare>>,
+}
+
+/// The state of an anti-entropy node that only some configurations use.
+///
+/// Inline, these made a node 88 bytes and its member in the emulator 112 (two cache lines
+/// only when padded to 128); out of line, the node is 72 bytes and its member 96, two lines
+/// from any half line, with nothing padded: at 10^6 nodes, 32 MB less to allocate and
+/// clear, for a pointer test on the rare paths that use them.
+#[derive(Clone, Debug, Default)]
+struct Rare {
+    /// Where the rotating half of an MTU-bound transfer stands (only with an MTU).
     flow: FlowControl,
-    /// Built on first use, and only for a replica large enough to need one: nodes of other
-    /// methods, and nodes with a few keys, carry one pointer, not a tree.
+    /// Built on first use, and only for a replica large enough to need one (Merkle
+    /// reconciliation only).
     merkle: Option<Box<merkle_tree::MerkleTree>>,
 }
 
@@ -266,9 +280,23 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         AntiEntropyEngine {
             config: config.into(),
             sampler,
-            flow: FlowControl::new(),
-            merkle: None,
+            rare: None,
         }
+    }
+
+    /// The rare state, made if the node has none yet.
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_default()
+    }
+
+    /// The Merkle tree, if the node keeps one.
+    fn tree(&self) -> Option<&merkle_tree::MerkleTree> {
+        self.rare.as_ref()?.merkle.as_deref()
+    }
+
+    /// The Merkle tree, to change, if the node keeps one.
+    fn tree_mut(&mut self) -> Option<&mut merkle_tree::MerkleTree> {
+        self.rare.as_mut()?.merkle.as_deref_mut()
     }
 
     /// The rule concurrent versions are resolved by.
@@ -453,7 +481,7 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             return;
         }
         let room = capacity(self.config.mtu, fixed, ENTRY_WIRE_BYTES);
-        let deferred = self.flow.pack(entries, room, true);
+        let deferred = self.rare().flow.pack(entries, room, true);
         if deferred > 0 {
             ctx.observe(Observation::Count {
                 what: "mtu-deferred",

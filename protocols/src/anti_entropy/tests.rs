@@ -225,5 +225,54 @@ fn a_factorys_nodes_share_one_configuration() {
     let (a, b) = (make(NodeId(0)), make(NodeId(1)));
     assert!(Arc::ptr_eq(&a.engine.config, &b.engine.config));
     assert_eq!(a.engine.config.mode, ExchangeMode::Pull);
-    assert!(std::mem::size_of::<AntiEntropyNode<UniformPeers>>() <= 88);
+    assert!(std::mem::size_of::<AntiEntropyNode<UniformPeers>>() <= 72);
+}
+
+/// The rare state stays unmade where nothing needs it (every method but Merkle without an
+/// MTU, and Merkle over a replica too small for a tree), and is made where something does:
+/// a Merkle tree over a large replica, a cursor under an MTU.
+#[test]
+fn only_the_nodes_that_need_the_rare_state_make_it() {
+    let made = |s: &Sim<AntiEntropyNode<UniformPeers>>| {
+        s.nodes.iter().filter(|n| n.engine.rare.is_some()).count()
+    };
+    for method in METHODS {
+        let mut s = sim(10, config(method, ExchangeMode::PushPull));
+        for i in 0..10u32 {
+            s.write(NodeId(i), u64::from(i), 1);
+        }
+        s.run_for(SimDuration::from_secs(3));
+        assert!(s.converged(), "{method:?}");
+        assert_eq!(
+            made(&s),
+            0,
+            "{method:?}: 10 keys need no tree and no cursor"
+        );
+    }
+    let mut merkle = sim(
+        4,
+        config(Reconciliation::Merkle { depth: 2 }, ExchangeMode::PushPull),
+    );
+    for k in 0..2_000u64 {
+        merkle.write(NodeId((k % 4) as u32), k, k);
+    }
+    merkle.run_for(SimDuration::from_secs(3));
+    assert!(merkle.converged());
+    assert!(
+        merkle.nodes.iter().all(|n| n.engine.tree().is_some()),
+        "trees kept"
+    );
+    let mut bounded = sim(
+        10,
+        AntiEntropyConfig {
+            mtu: Some(200),
+            ..config(Reconciliation::FullState, ExchangeMode::Push)
+        },
+    );
+    for k in 0..40u64 {
+        bounded.write(NodeId(0), k, k);
+    }
+    bounded.run_for(SimDuration::from_millis(500));
+    assert!(bounded.count("mtu-deferred") > 0);
+    assert!(made(&bounded) > 0, "a cursor under an MTU");
 }

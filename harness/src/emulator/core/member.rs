@@ -8,9 +8,10 @@
 //! are a few adjacent cache lines, which the look-ahead prefetch asks for at once (on this
 //! machine a second random array per access cost 10 ns more, a second adjacent line 2 ns).
 //!
-//! The cluster's members lie in a [`LineVec`](crate::emulator::line_vec::LineVec): one to a
-//! cache line where that saves a line (anti-entropy, direct mail and push-then-pull members),
-//! packed otherwise (rumor mongering, alone or with anti-entropy).
+//! The cluster's members lie in a [`LineVec`](crate::emulator::line_vec::LineVec), laid out
+//! to span as few lines as they can without much padding: anti-entropy (96 bytes) and rumor
+//! members (160) from half lines, direct mail and push-then-pull members one to a line,
+//! rumor-with-anti-entropy members packed.
 
 use super::StreamRng;
 
@@ -30,23 +31,23 @@ pub(crate) struct Member<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::line_vec::LineVec;
+    use crate::emulator::line_vec::{Layout, LineVec};
     use hearsay_protocols::UniformPeers;
     use hearsay_protocols::anti_entropy::AntiEntropyNode;
     use hearsay_protocols::rumor::RumorNode;
 
-    /// An anti-entropy member (112 bytes) takes two lines, one to a line; a rumor member (160)
-    /// stays packed: aligned, it would take 32 bytes more.
+    /// An anti-entropy member (96 bytes) and a rumor member (160) each start a half line:
+    /// two lines and three, with no padding; packed they could span three and four.
     #[test]
-    fn anti_entropy_members_take_two_lines_and_rumor_members_stay_packed() {
+    fn members_start_half_lines_where_that_saves_a_line() {
         type Ae = Member<AntiEntropyNode<UniformPeers>>;
         type Rumor = Member<RumorNode<UniformPeers>>;
         assert_eq!(
             [std::mem::size_of::<Ae>(), std::mem::size_of::<Rumor>()],
-            [112, 160]
+            [96, 160]
         );
-        let aligned = [LineVec::<Ae>::ALIGNED, LineVec::<Rumor>::ALIGNED];
-        assert_eq!(aligned, [true, false]);
-        assert_eq!(LineVec::<Ae>::LINES, 2);
+        let layouts = [LineVec::<Ae>::LAYOUT, LineVec::<Rumor>::LAYOUT];
+        assert_eq!(layouts, [Layout::HalfLine, Layout::HalfLine]);
+        assert_eq!([LineVec::<Ae>::LINES, LineVec::<Rumor>::LINES], [2, 3]);
     }
 }
