@@ -151,7 +151,7 @@ fn emulate(
     // Every strategy is told the scenario's MTU.
     match strategy.protocol.with_mtu(scenario.network.mtu) {
         Protocol::Rumor(c) => play(
-            Emulator::new(config, |_: NodeId| RumorNode::new(c, peers), faults, ops),
+            Emulator::new(config, RumorNode::factory(c, peers), faults, ops),
             &initial,
             history,
         ),

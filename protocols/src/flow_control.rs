@@ -3,8 +3,9 @@
 //! Scuttlebutt's flow control (van Renesse et al. 2008).
 //!
 //! Every strategy that puts entries in a message asks [`capacity`] how many fit, and hands its
-//! candidates to [`FlowControl::pack`], which keeps the ones to send and reports how many had to
-//! wait (the node reports them as the count `mtu-deferred`).
+//! candidates to [`newest_first`] (a difference) or [`FlowControl::pack`] (a blind transfer),
+//! which keep the ones to send and report how many had to wait (the node reports them as the
+//! count `mtu-deferred`).
 //!
 //! Two kinds of transfer need two carry-over rules:
 //!
@@ -38,7 +39,8 @@ pub fn capacity(mtu: Option<u32>, fixed: usize, per_item: usize) -> usize {
     }
 }
 
-/// The carry-over state of one node: the cursor of blind transfers.
+/// The carry-over state of one node: the cursor of blind transfers. (A difference needs
+/// none: [`newest_first`].)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FlowControl {
     /// The last key sent by the rotating half of a blind transfer.
@@ -51,56 +53,72 @@ impl FlowControl {
         FlowControl { cursor: None }
     }
 
-    /// Trims `entries` (in key order) to at most `capacity`, keeping the newest, and returns
-    /// how many were left out. With `blind`, half the budget walks the older entries in turn
-    /// (see the module documentation). The kept entries stay in key order.
-    pub fn pack(&mut self, entries: &mut Entries, capacity: usize, blind: bool) -> usize {
-        let total = entries.len();
-        if total <= capacity {
-            return 0;
-        }
-        let capacity = capacity.max(1);
-        // Indices by recency: highest version first, ties by key (deterministic).
-        let mut order: Vec<usize> = (0..total).collect();
-        order.sort_unstable_by(|&a, &b| {
-            newer_first(&entries[a], &entries[b]).then(entries[a].0.cmp(&entries[b].0))
-        });
-        let newest = if blind {
-            capacity.div_ceil(2)
-        } else {
-            capacity
+    /// Trims a blind transfer's `entries` (in key order) to at most `capacity`: half the
+    /// budget to the newest, half to the older entries in turn from the cursor on (see the
+    /// module documentation). Returns how many were left out; the kept entries stay in key
+    /// order.
+    pub fn pack(&mut self, entries: &mut Entries, capacity: usize) -> usize {
+        trim(entries, capacity, Some(&mut self.cursor))
+    }
+}
+
+/// Trims a difference's `entries` (in key order) to at most `capacity`, keeping the newest,
+/// and returns how many were left out. Needs no state: what did not fit is still in the next
+/// difference. The kept entries stay in key order.
+pub fn newest_first(entries: &mut Entries, capacity: usize) -> usize {
+    trim(entries, capacity, None)
+}
+
+/// Keeps at most `capacity` of `entries`: the newest, and with a `cursor` (a blind transfer)
+/// only half the budget for them and the rest walking the older entries from the cursor on.
+fn trim(entries: &mut Entries, capacity: usize, cursor: Option<&mut Option<Key>>) -> usize {
+    let total = entries.len();
+    if total <= capacity {
+        return 0;
+    }
+    let capacity = capacity.max(1);
+    // Indices by recency: highest version first, ties by key (deterministic).
+    let mut order: Vec<usize> = (0..total).collect();
+    order.sort_unstable_by(|&a, &b| {
+        newer_first(&entries[a], &entries[b]).then(entries[a].0.cmp(&entries[b].0))
+    });
+    let newest = if cursor.is_some() {
+        capacity.div_ceil(2)
+    } else {
+        capacity
+    };
+    let mut keep = vec![false; total];
+    for &i in &order[..newest] {
+        keep[i] = true;
+    }
+    let mut rotating = capacity - newest;
+    if let Some(cursor) = cursor
+        && rotating > 0
+    {
+        // Walk the rest in key order from just after the cursor, wrapping around.
+        let start = match *cursor {
+            Some(c) => entries.partition_point(|(k, _)| *k <= c),
+            None => 0,
         };
-        let mut keep = vec![false; total];
-        for &i in &order[..newest] {
-            keep[i] = true;
-        }
-        let mut rotating = capacity - newest;
-        if rotating > 0 {
-            // Walk the rest in key order from just after the cursor, wrapping around.
-            let start = match self.cursor {
-                Some(c) => entries.partition_point(|(k, _)| *k <= c),
-                None => 0,
-            };
-            for step in 0..total {
-                if rotating == 0 {
-                    break;
-                }
-                let i = (start + step) % total;
-                if !keep[i] {
-                    keep[i] = true;
-                    rotating -= 1;
-                    self.cursor = Some(entries[i].0);
-                }
+        for step in 0..total {
+            if rotating == 0 {
+                break;
+            }
+            let i = (start + step) % total;
+            if !keep[i] {
+                keep[i] = true;
+                rotating -= 1;
+                *cursor = Some(entries[i].0);
             }
         }
-        let mut i = 0;
-        entries.retain(|_| {
-            let k = keep[i];
-            i += 1;
-            k
-        });
-        total - entries.len()
     }
+    let mut i = 0;
+    entries.retain(|_| {
+        let k = keep[i];
+        i += 1;
+        k
+    });
+    total - entries.len()
 }
 
 fn newer_first(a: &(Key, Versioned), b: &(Key, Versioned)) -> std::cmp::Ordering {
@@ -134,15 +152,14 @@ mod tests {
 
     #[test]
     fn newest_first_keeps_the_highest_versions_in_key_order() {
-        let mut f = FlowControl::new();
         let mut es: Entries = [e(1, 50), e(2, 10), e(3, 40), e(4, 30)]
             .into_iter()
             .collect();
-        assert_eq!(f.pack(&mut es, 2, false), 2);
+        assert_eq!(newest_first(&mut es, 2), 2);
         let keys: Vec<Key> = es.iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, vec![1, 3]);
         let mut small: Entries = [e(1, 1)].into_iter().collect();
-        assert_eq!(f.pack(&mut small, 2, false), 0);
+        assert_eq!(newest_first(&mut small, 2), 0);
         assert_eq!(small.len(), 1);
     }
 
@@ -153,7 +170,7 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for _ in 0..8 {
             let mut es = all.clone();
-            assert_eq!(f.pack(&mut es, 4, true), 6);
+            assert_eq!(f.pack(&mut es, 4), 6);
             // The two newest are always there.
             assert!(es.iter().any(|(k, _)| *k == 10) && es.iter().any(|(k, _)| *k == 9));
             seen.extend(es.iter().map(|(k, _)| *k));

@@ -38,7 +38,7 @@
 //! count.
 
 use crate::cycle::Cycle;
-use crate::flow_control::{FlowControl, capacity};
+use crate::flow_control::{capacity, newest_first};
 use crate::{
     ConflictRule, Context, ENTRY_WIRE_BYTES, Entries, HEADER_WIRE_BYTES, Key, MergeOutcome,
     Message, Node, NodeId, Observation, PeerSampler, SimDuration, SimTime, TimerId, Value, Version,
@@ -160,7 +160,6 @@ pub struct PushThenPullNode<S> {
     /// When this node's current round began (its last tick): ages are judged then, so a
     /// request answered mid-round sees the same phase as the round's pushes.
     round_start: SimTime,
-    flow: FlowControl,
 }
 
 impl<S: PeerSampler> PushThenPullNode<S> {
@@ -176,7 +175,6 @@ impl<S: PeerSampler> PushThenPullNode<S> {
             cycle: Cycle::default(),
             ticking: false,
             round_start: SimTime::ZERO,
-            flow: FlowControl::new(),
         }
     }
 
@@ -238,7 +236,7 @@ impl<S: PeerSampler> PushThenPullNode<S> {
             .collect();
         updates.sort_unstable_by_key(|(k, _)| *k);
         let room = capacity(self.config.mtu, HEADER_WIRE_BYTES + 2, ENTRY_WIRE_BYTES);
-        let deferred = self.flow.pack(&mut updates, room, false);
+        let deferred = newest_first(&mut updates, room);
         if deferred > 0 {
             ctx.observe(Observation::Count {
                 what: "mtu-deferred",

@@ -130,21 +130,30 @@ pub struct RumorWithAntiEntropyNode<S> {
 impl<S: PeerSampler + Clone> RumorWithAntiEntropyNode<S> {
     /// A fresh node with an empty store; both layers sample peers from `sampler`.
     pub fn new(config: RumorWithAntiEntropyConfig, sampler: S) -> Self {
-        Self::with_anti_entropy(config.rumor, Arc::new(config.anti_entropy), sampler)
+        Self::with_anti_entropy(
+            Arc::new(config.rumor),
+            Arc::new(config.anti_entropy),
+            sampler,
+        )
     }
 
-    /// Makes the nodes of a cluster: fresh nodes whose anti-entropy layers share one copy of
-    /// its configuration (as [`crate::anti_entropy::AntiEntropyNode::factory`] does).
+    /// Makes the nodes of a cluster: fresh nodes whose layers share one copy of each layer's
+    /// configuration (as [`crate::anti_entropy::AntiEntropyNode::factory`] and
+    /// [`crate::rumor::RumorNode::factory`] do).
     pub fn factory(
         config: RumorWithAntiEntropyConfig,
         sampler: S,
     ) -> impl Fn(NodeId) -> Self + Clone + use<S> {
+        let rumor = Arc::new(config.rumor);
         let anti_entropy = Arc::new(config.anti_entropy);
-        move |_| Self::with_anti_entropy(config.rumor, Arc::clone(&anti_entropy), sampler.clone())
+        move |_| {
+            let rumor = Arc::clone(&rumor);
+            Self::with_anti_entropy(rumor, Arc::clone(&anti_entropy), sampler.clone())
+        }
     }
 
     fn with_anti_entropy(
-        rumor: RumorConfig,
+        rumor: Arc<RumorConfig>,
         anti_entropy: Arc<AntiEntropyConfig>,
         sampler: S,
     ) -> Self {
@@ -261,5 +270,22 @@ mod tests {
         assert!(s.converged());
         assert!(s.kinds["rumor-push"] > 0 && s.kinds["ae-digest"] > 0);
         assert!(s.count("ae-in-sync") > 0);
+    }
+
+    /// The nodes a factory makes share both layers' configurations.
+    #[test]
+    fn a_factorys_nodes_share_both_configurations() {
+        let make = RumorWithAntiEntropyNode::factory(
+            RumorWithAntiEntropyConfig::default(),
+            UniformPeers::new(3),
+        );
+        let (a, b) = (make(NodeId(0)), make(NodeId(1)));
+        assert!(a.rumor.shares_config_with(&b.rumor));
+        assert!(a.anti_entropy.shares_config_with(&b.anti_entropy));
+        let c = RumorWithAntiEntropyNode::new(Default::default(), UniformPeers::new(3));
+        assert!(
+            !c.rumor.shares_config_with(&a.rumor),
+            "a node of its own has its own"
+        );
     }
 }

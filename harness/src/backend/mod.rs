@@ -73,7 +73,7 @@ pub fn with_node<V: WithNode>(
     let members = scenario.nodes;
     #[allow(unreachable_patterns)] // protocols added later must be wired here explicitly
     match protocol.with_mtu(scenario.network.mtu) {
-        Protocol::Rumor(c) => Ok(v.with(move |_: NodeId| RumorNode::new(c, peers))),
+        Protocol::Rumor(c) => Ok(v.with(RumorNode::factory(c, peers))),
         Protocol::DirectMail(c) => Ok(v.with(move |_: NodeId| DirectMailNode::new(c, peers))),
         Protocol::PushThenPull(c) => Ok(v.with(move |_: NodeId| PushThenPullNode::new(c, peers))),
         Protocol::RumorWithAntiEntropy(c) => {

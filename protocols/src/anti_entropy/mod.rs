@@ -284,6 +284,12 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
         }
     }
 
+    /// Whether `other` reads the very same configuration.
+    #[cfg(test)]
+    pub(crate) fn shares_config_with(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.config, &other.config)
+    }
+
     /// The rare state, made if the node has none yet.
     fn rare(&mut self) -> &mut Rare {
         self.rare.get_or_insert_default()
@@ -481,7 +487,10 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             return;
         }
         let room = capacity(self.config.mtu, fixed, ENTRY_WIRE_BYTES);
-        let deferred = self.rare().flow.pack(entries, room, true);
+        if entries.len() <= room {
+            return; // nothing to trim: no cursor to move, and none to make
+        }
+        let deferred = self.rare().flow.pack(entries, room);
         if deferred > 0 {
             ctx.observe(Observation::Count {
                 what: "mtu-deferred",

@@ -9,9 +9,9 @@
 //! machine a second random array per access cost 10 ns more, a second adjacent line 2 ns).
 //!
 //! The cluster's members lie in a [`LineVec`](crate::emulator::line_vec::LineVec), laid out
-//! to span as few lines as they can without much padding: anti-entropy (96 bytes) and rumor
-//! members (160) from half lines, direct mail and push-then-pull members one to a line,
-//! rumor-with-anti-entropy members packed.
+//! to span as few lines as they can without much padding: anti-entropy members (96 bytes)
+//! from half lines; rumor (128), direct mail and push-then-pull members one to a line;
+//! rumor-with-anti-entropy members (144) packed.
 
 use super::StreamRng;
 
@@ -36,18 +36,31 @@ mod tests {
     use hearsay_protocols::anti_entropy::AntiEntropyNode;
     use hearsay_protocols::rumor::RumorNode;
 
-    /// An anti-entropy member (96 bytes) and a rumor member (160) each start a half line:
-    /// two lines and three, with no padding; packed they could span three and four.
+    /// An anti-entropy member (96 bytes) starts a half line and spans two lines; a rumor
+    /// member (128) starts a line and spans two; a rumor-with-anti-entropy member (144)
+    /// stays packed, three lines at most, as aligned it would be.
     #[test]
-    fn members_start_half_lines_where_that_saves_a_line() {
+    fn members_span_as_few_lines_as_they_can_without_padding() {
+        use hearsay_protocols::rumor_with_anti_entropy::RumorWithAntiEntropyNode;
         type Ae = Member<AntiEntropyNode<UniformPeers>>;
         type Rumor = Member<RumorNode<UniformPeers>>;
+        type Both = Member<RumorWithAntiEntropyNode<UniformPeers>>;
+        use std::mem::size_of;
         assert_eq!(
-            [std::mem::size_of::<Ae>(), std::mem::size_of::<Rumor>()],
-            [96, 160]
+            [size_of::<Ae>(), size_of::<Rumor>(), size_of::<Both>()],
+            [96, 128, 144]
         );
-        let layouts = [LineVec::<Ae>::LAYOUT, LineVec::<Rumor>::LAYOUT];
-        assert_eq!(layouts, [Layout::HalfLine, Layout::HalfLine]);
-        assert_eq!([LineVec::<Ae>::LINES, LineVec::<Rumor>::LINES], [2, 3]);
+        let layouts = [
+            LineVec::<Ae>::LAYOUT,
+            LineVec::<Rumor>::LAYOUT,
+            LineVec::<Both>::LAYOUT,
+        ];
+        assert_eq!(layouts, [Layout::HalfLine, Layout::Line, Layout::Packed]);
+        let lines = [
+            LineVec::<Ae>::LINES,
+            LineVec::<Rumor>::LINES,
+            LineVec::<Both>::LINES,
+        ];
+        assert_eq!(lines, [2, 2, 3]);
     }
 }
