@@ -171,12 +171,7 @@ fn emulate(
             history,
         ),
         Protocol::PushThenPull(c) => play(
-            Emulator::new(
-                config,
-                |_: NodeId| PushThenPullNode::new(c, peers),
-                faults,
-                ops,
-            ),
+            Emulator::new(config, PushThenPullNode::factory(c, peers), faults, ops),
             &initial,
             history,
         ),

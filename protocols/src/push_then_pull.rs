@@ -45,6 +45,7 @@ use crate::{
     VersionedStore,
 };
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 const TICK: TimerId = TimerId(0);
 
@@ -148,7 +149,10 @@ impl Message for PushThenPullMessage {
 /// One push-then-pull node.
 #[derive(Clone, Debug)]
 pub struct PushThenPullNode<S> {
-    config: PushThenPullConfig,
+    /// Shared by every node of a cluster built by a factory ([`PushThenPullNode::factory`]):
+    /// a copy of its own was 40 of a node's 144 bytes, and its member in the emulator took 192
+    /// bytes (one to a line) where it now takes 144 (packed), three lines either way.
+    config: Arc<PushThenPullConfig>,
     sampler: S,
     store: VersionedStore,
     /// Keys whose update is not yet dead.
@@ -163,8 +167,26 @@ pub struct PushThenPullNode<S> {
 }
 
 impl<S: PeerSampler> PushThenPullNode<S> {
-    /// A fresh node with an empty store.
+    /// A fresh node with an empty store and a copy of `config` of its own (the nodes a
+    /// [`PushThenPullNode::factory`] makes share one).
     pub fn new(config: PushThenPullConfig, sampler: S) -> Self {
+        Self::sharing(Arc::new(config), sampler)
+    }
+
+    /// Makes the nodes of a cluster: fresh nodes sharing one copy of `config`, each with a
+    /// copy of `sampler`.
+    pub fn factory(
+        config: PushThenPullConfig,
+        sampler: S,
+    ) -> impl Fn(NodeId) -> Self + Clone + use<S>
+    where
+        S: Clone,
+    {
+        let config = Arc::new(config);
+        move |_| PushThenPullNode::sharing(Arc::clone(&config), sampler.clone())
+    }
+
+    fn sharing(config: Arc<PushThenPullConfig>, sampler: S) -> Self {
         PushThenPullNode {
             config,
             sampler,
@@ -377,6 +399,20 @@ mod tests {
     use super::*;
     use crate::UniformPeers;
     use crate::testkit::Sim;
+
+    /// The nodes a factory makes share one configuration, and a node is the smaller for it.
+    #[test]
+    fn a_factorys_nodes_share_one_configuration() {
+        let config = PushThenPullConfig {
+            fanout: 2,
+            ..PushThenPullConfig::default()
+        };
+        let make = PushThenPullNode::factory(config, UniformPeers::new(3));
+        let (a, b) = (make(NodeId(0)), make(NodeId(1)));
+        assert!(Arc::ptr_eq(&a.config, &b.config));
+        assert_eq!(a.config.fanout, 2);
+        assert!(std::mem::size_of::<PushThenPullNode<UniformPeers>>() <= 112);
+    }
 
     fn sim(n: u32, seed: u64, config: PushThenPullConfig) -> Sim<PushThenPullNode<UniformPeers>> {
         let config = PushThenPullConfig {

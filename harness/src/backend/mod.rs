@@ -75,7 +75,7 @@ pub fn with_node<V: WithNode>(
     match protocol.with_mtu(scenario.network.mtu) {
         Protocol::Rumor(c) => Ok(v.with(RumorNode::factory(c, peers))),
         Protocol::DirectMail(c) => Ok(v.with(move |_: NodeId| DirectMailNode::new(c, peers))),
-        Protocol::PushThenPull(c) => Ok(v.with(move |_: NodeId| PushThenPullNode::new(c, peers))),
+        Protocol::PushThenPull(c) => Ok(v.with(PushThenPullNode::factory(c, peers))),
         Protocol::RumorWithAntiEntropy(c) => {
             Ok(v.with(RumorWithAntiEntropyNode::factory(c, peers)))
         }

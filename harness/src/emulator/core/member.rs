@@ -10,7 +10,7 @@
 //!
 //! The cluster's members lie in a [`LineVec`](crate::emulator::line_vec::LineVec), laid out
 //! to span as few lines as they can without much padding: anti-entropy members (96 bytes)
-//! from half lines; rumor (128), direct mail and push-then-pull members one to a line;
+//! from half lines; rumor (128) and direct mail members one to a line; push-then-pull and
 //! rumor-with-anti-entropy members (144) packed.
 
 use super::StreamRng;
@@ -37,30 +37,40 @@ mod tests {
     use hearsay_protocols::rumor::RumorNode;
 
     /// An anti-entropy member (96 bytes) starts a half line and spans two lines; a rumor
-    /// member (128) starts a line and spans two; a rumor-with-anti-entropy member (144)
-    /// stays packed, three lines at most, as aligned it would be.
+    /// member (128) starts a line and spans two; rumor-with-anti-entropy and push-then-pull
+    /// members (144) stay packed, three lines at most, as aligned they would be.
     #[test]
     fn members_span_as_few_lines_as_they_can_without_padding() {
+        use hearsay_protocols::push_then_pull::PushThenPullNode;
         use hearsay_protocols::rumor_with_anti_entropy::RumorWithAntiEntropyNode;
         type Ae = Member<AntiEntropyNode<UniformPeers>>;
         type Rumor = Member<RumorNode<UniformPeers>>;
         type Both = Member<RumorWithAntiEntropyNode<UniformPeers>>;
+        type Ptp = Member<PushThenPullNode<UniformPeers>>;
         use std::mem::size_of;
         assert_eq!(
-            [size_of::<Ae>(), size_of::<Rumor>(), size_of::<Both>()],
-            [96, 128, 144]
+            [
+                size_of::<Ae>(),
+                size_of::<Rumor>(),
+                size_of::<Both>(),
+                size_of::<Ptp>()
+            ],
+            [96, 128, 144, 144]
         );
         let layouts = [
             LineVec::<Ae>::LAYOUT,
             LineVec::<Rumor>::LAYOUT,
             LineVec::<Both>::LAYOUT,
+            LineVec::<Ptp>::LAYOUT,
         ];
-        assert_eq!(layouts, [Layout::HalfLine, Layout::Line, Layout::Packed]);
+        use Layout::*;
+        assert_eq!(layouts, [HalfLine, Line, Packed, Packed]);
         let lines = [
             LineVec::<Ae>::LINES,
             LineVec::<Rumor>::LINES,
             LineVec::<Both>::LINES,
+            LineVec::<Ptp>::LINES,
         ];
-        assert_eq!(lines, [2, 2, 3]);
+        assert_eq!(lines, [2, 2, 3, 3]);
     }
 }
