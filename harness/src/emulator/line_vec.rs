@@ -16,9 +16,9 @@
 //! two lines ran 1.08x the wall time of 64 bytes on one; anti-entropy members of 112 bytes,
 //! aligned (128), ran 0.90x. With every member aligned to a line, the rumor case (160-byte
 //! members, 192 aligned) ran 1.05x with 9% more memory, and direct mail's message slots (48
-//! bytes, 64 aligned) took 32 MB more at 10^6 nodes: both stay unpadded under the rule (a
-//! rumor member starts a half line: 160 bytes are five half lines, so that costs nothing and
-//! saves its fourth line).
+//! bytes, 64 aligned) took 32 MB more at 10^6 nodes: neither is padded under the rule (a
+//! 160-byte member, as rumor members were then, starts a half line: five half lines, so that
+//! costs nothing and saves its fourth line).
 
 use super::prefetch::{lines_spanned, prefetch_all};
 use crate::huge_pages::{advise_huge_pages, huge_vec};
