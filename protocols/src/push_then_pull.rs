@@ -127,6 +127,16 @@ pub enum PushThenPullMessage {
 
 impl Message for PushThenPullMessage {
     #[inline]
+    fn owns_heap(&self) -> bool {
+        match self {
+            PushThenPullMessage::Push { updates } | PushThenPullMessage::Reply { updates } => {
+                updates.spilled()
+            }
+            PushThenPullMessage::Pull => false,
+        }
+    }
+
+    #[inline]
     fn wire_size(&self) -> usize {
         match self {
             PushThenPullMessage::Push { updates } | PushThenPullMessage::Reply { updates } => {

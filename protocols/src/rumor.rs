@@ -163,6 +163,18 @@ impl RumorMessage {
 
 impl Message for RumorMessage {
     #[inline]
+    fn owns_heap(&self) -> bool {
+        match self {
+            RumorMessage::Push { updates } | RumorMessage::PushPull { updates } => {
+                updates.spilled()
+            }
+            RumorMessage::Feedback { known } => known.spilled(),
+            RumorMessage::Pull => false,
+            RumorMessage::Reply { updates, known } => updates.spilled() || known.spilled(),
+        }
+    }
+
+    #[inline]
     fn wire_size(&self) -> usize {
         match self {
             RumorMessage::Push { updates } | RumorMessage::PushPull { updates } => {

@@ -50,6 +50,14 @@ pub enum RumorWithAntiEntropyMessage {
 }
 
 impl Message for RumorWithAntiEntropyMessage {
+    #[inline]
+    fn owns_heap(&self) -> bool {
+        match self {
+            RumorWithAntiEntropyMessage::Rumor(m) => m.owns_heap(),
+            RumorWithAntiEntropyMessage::AntiEntropy(m) => m.owns_heap(),
+        }
+    }
+
     /// The inner message's size: the header's kind byte already tells the layers apart.
     #[inline]
     fn wire_size(&self) -> usize {

@@ -126,11 +126,20 @@ impl<M> Pool<M> {
         }
     }
 
-    /// Drops the message in `slot` (a slot of this pool) where it lies, and frees the slot.
+    /// Drops the message in `slot` (a slot of this pool), and frees the slot. A message that
+    /// owns no heap memory ([`Message::owns_heap`](hearsay_protocols::Message::owns_heap)) is
+    /// forgotten instead: its drop glue, an out-of-line call, would free nothing.
     #[inline(always)]
-    pub fn free(&mut self, slot: u32) {
+    pub fn free(&mut self, slot: u32)
+    where
+        M: hearsay_protocols::Message,
+    {
         let index = split(slot).1;
-        self.slots[index] = None;
+        let held = &mut self.slots[index];
+        match held {
+            Some(f) if f.msg.owns_heap() => *held = None,
+            _ => std::mem::forget(held.take()),
+        }
         self.free.push(index as u32);
     }
 }
@@ -174,9 +183,12 @@ impl<M> InFlight<M> {
         self.pools[split(slot).0].get(slot)
     }
 
-    /// Drops the message in `slot` where it lies, and frees the slot.
+    /// Drops (or forgets) the message in `slot`, and frees the slot (see [`Pool::free`]).
     #[inline(always)]
-    pub fn free(&mut self, slot: u32) {
+    pub fn free(&mut self, slot: u32)
+    where
+        M: hearsay_protocols::Message,
+    {
         self.pools[split(slot).0].free(slot);
     }
 
@@ -203,10 +215,63 @@ mod tests {
     use super::*;
     use hearsay_protocols::NodeId;
 
-    fn flight(n: u32) -> Flight<u64> {
+    /// A test message: a number, and maybe a handle on the heap whose count tells whether
+    /// the message was dropped; it says it owns heap memory when `claims_heap`.
+    #[derive(Clone, Debug)]
+    struct Probe {
+        n: u64,
+        _handle: Option<std::rc::Rc<()>>,
+        claims_heap: bool,
+    }
+
+    impl hearsay_protocols::Message for Probe {
+        fn wire_size(&self) -> usize {
+            8
+        }
+        fn kind(&self) -> &'static str {
+            "probe"
+        }
+        fn owns_heap(&self) -> bool {
+            self.claims_heap
+        }
+    }
+
+    fn flight(n: u32) -> Flight<Probe> {
         Flight {
             from: NodeId(n),
-            msg: u64::from(n) * 10,
+            msg: Probe {
+                n: u64::from(n) * 10,
+                _handle: None,
+                claims_heap: false,
+            },
+        }
+    }
+
+    /// Freeing a slot drops a message that owns heap memory, and forgets one that says it
+    /// owns none (here one that lies about it, so that skipping its drop shows).
+    #[test]
+    fn freeing_drops_only_messages_that_own_heap_memory() {
+        let handle = std::rc::Rc::new(());
+        let mut f = InFlight::default();
+        for claims_heap in [true, false] {
+            let msg = Probe {
+                n: 1,
+                _handle: Some(std::rc::Rc::clone(&handle)),
+                claims_heap,
+            };
+            let slot = f.filling().put(Flight {
+                from: NodeId(0),
+                msg,
+            });
+            assert_eq!(std::rc::Rc::strong_count(&handle), 2);
+            f.free(slot);
+            assert!(!f.holds(slot));
+            let expected = if claims_heap { 1 } else { 2 };
+            assert_eq!(
+                std::rc::Rc::strong_count(&handle),
+                expected,
+                "{claims_heap}"
+            );
         }
     }
 
@@ -217,7 +282,7 @@ mod tests {
         let mut f = InFlight::default();
         let a = f.filling().put(flight(1));
         let (reading, other) = f.delivering(a);
-        assert_eq!(reading.msg, 10);
+        assert_eq!(reading.msg.n, 10);
         let b = other.put(flight(2));
         assert_ne!(
             a >> 31,
@@ -225,7 +290,7 @@ mod tests {
             "a send during a delivery goes to the other pool"
         );
         f.free(a);
-        assert_eq!(f.get(b).msg, 20);
+        assert_eq!(f.get(b).msg.n, 20);
         let c = f.filling().put(flight(3));
         assert_eq!(c, a, "the freed slot is reused");
         f.free(b);
@@ -239,7 +304,7 @@ mod tests {
         let slots: Vec<u32> = (0..5_000).map(|n| f.filling().put(flight(n))).collect();
         for (n, &slot) in slots.iter().enumerate() {
             let m = f.get(slot);
-            assert_eq!((m.msg, m.from), (n as u64 * 10, NodeId(n as u32)));
+            assert_eq!((m.msg.n, m.from), (n as u64 * 10, NodeId(n as u32)));
         }
     }
 

@@ -200,6 +200,18 @@ pub enum AntiEntropyMessage {
 
 impl Message for AntiEntropyMessage {
     #[inline]
+    fn owns_heap(&self) -> bool {
+        match self {
+            AntiEntropyMessage::State { entries, .. }
+            | AntiEntropyMessage::Recent { entries, .. } => entries.spilled(),
+            AntiEntropyMessage::PullRequest | AntiEntropyMessage::Digest { .. } => false,
+            AntiEntropyMessage::MerkleLevel { .. } | AntiEntropyMessage::MerkleBuckets { .. } => {
+                true
+            }
+        }
+    }
+
+    #[inline]
     fn wire_size(&self) -> usize {
         HEADER_WIRE_BYTES
             + match self {

@@ -276,3 +276,40 @@ fn only_the_nodes_that_need_the_rare_state_make_it() {
     assert!(bounded.count("mtu-deferred") > 0);
     assert!(made(&bounded) > 0, "a cursor under an MTU");
 }
+
+/// A message owns heap memory exactly when its entries spilled out of their inline slot, or
+/// it carries a Merkle level or bucket list: what lets the emulator skip the drop of the rest.
+#[test]
+fn messages_own_heap_memory_only_when_their_entries_spill() {
+    let entry = |k: Key| {
+        let version = Version {
+            stamp: k,
+            writer: NodeId(0),
+        };
+        (k, Versioned { value: k, version })
+    };
+    let one = crate::entries_of(&[entry(1)]);
+    let three = crate::entries_of(&[entry(1), entry(2), entry(3)]);
+    let state = |entries| AntiEntropyMessage::State {
+        entries,
+        reply_wanted: false,
+    };
+    assert!(!state(one.clone()).owns_heap());
+    assert!(state(three.clone()).owns_heap());
+    assert!(!AntiEntropyMessage::PullRequest.owns_heap());
+    let digest = AntiEntropyMessage::Digest {
+        checksum: 1,
+        keys: 1,
+    };
+    assert!(!digest.owns_heap());
+    let level = AntiEntropyMessage::MerkleLevel {
+        level: 1,
+        nodes: Vec::new(),
+        from_initiator: true,
+    };
+    assert!(level.owns_heap());
+    let rumor = crate::rumor::RumorMessage::Push { updates: one };
+    assert!(!rumor.owns_heap());
+    let rumor = crate::rumor::RumorMessage::Push { updates: three };
+    assert!(rumor.owns_heap());
+}
