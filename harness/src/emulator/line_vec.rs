@@ -226,54 +226,26 @@ impl<T> std::ops::IndexMut<usize> for LineVec<T> {
 mod tests {
     use super::*;
 
-    /// 112 bytes aligned to 16: three lines packed, two aligned, for 16 bytes (a seventh).
+    /// A member of `8 + REST` bytes aligned to 16, as the emulator's members are:
+    /// - 112 bytes: three lines packed, two on lines, for 16 bytes (a seventh);
+    /// - 96: three lines packed, two from any half line, for nothing;
+    /// - 160: four lines packed, three from any half line, for nothing;
+    /// - 208: four lines however it is laid out.
     #[repr(align(16))]
     #[derive(Clone, Copy)]
-    struct Member112 {
+    struct Member<const REST: usize> {
         id: u64,
-        _rest: [u8; 104],
+        _rest: [u8; REST],
     }
-    /// 96 bytes aligned to 16: three lines packed, two from any half line, for nothing.
-    #[repr(align(16))]
-    #[derive(Clone, Copy)]
-    struct Member96 {
-        id: u64,
-        _rest: [u8; 88],
-    }
-    /// 160 bytes aligned to 16: four lines packed, three from any half line, for nothing.
-    #[repr(align(16))]
-    #[derive(Clone, Copy)]
-    struct Member160 {
-        id: u64,
-        _rest: [u8; 152],
-    }
-    /// 208 bytes aligned to 16: four lines however it is laid out.
-    #[repr(align(16))]
-    #[derive(Clone, Copy)]
-    struct Member208 {
-        id: u64,
-        _rest: [u8; 200],
-    }
+    type Member112 = Member<104>;
+    type Member96 = Member<88>;
+    type Member160 = Member<152>;
+    type Member208 = Member<200>;
 
-    fn m112(id: u64) -> Member112 {
-        Member112 {
+    fn member<const REST: usize>(id: u64) -> Member<REST> {
+        Member {
             id,
-            _rest: [0; 104],
-        }
-    }
-    fn m96(id: u64) -> Member96 {
-        Member96 { id, _rest: [0; 88] }
-    }
-    fn m160(id: u64) -> Member160 {
-        Member160 {
-            id,
-            _rest: [0; 152],
-        }
-    }
-    fn m208(id: u64) -> Member208 {
-        Member208 {
-            id,
-            _rest: [0; 200],
+            _rest: [0; REST],
         }
     }
 
@@ -344,9 +316,12 @@ mod tests {
             }
             assert_eq!(v.bytes(), 5 * (start(1) - start(0)));
         }
-        check(m112, |m| m.id, |m, id| m.id = id);
-        check(m96, |m| m.id, |m, id| m.id = id);
-        check(m160, |m| m.id, |m, id| m.id = id);
-        check(m208, |m| m.id, |m, id| m.id = id);
+        fn check_member<const REST: usize>() {
+            check(member::<REST>, |m| m.id, |m, id| m.id = id);
+        }
+        check_member::<104>();
+        check_member::<88>();
+        check_member::<152>();
+        check_member::<200>();
     }
 }
