@@ -162,6 +162,11 @@ impl VersionedStore {
 
 /// Where `key` is in `entries` (sorted by key), or where it would go. A store with one entry
 /// (a single update, most of a large run's stores) is answered without a search loop.
+///
+/// Key spaces are mostly dense from 0 (workloads and preloads number their keys `0..n`), so a
+/// store that holds every key up to `key` holds it at index `key`: one look there answers most
+/// lookups once a replica is full, where the binary search took log2(n) dependent steps (7 at
+/// 100 keys, 14 at 10^4).
 #[inline(always)]
 fn position(entries: &[(Key, Versioned)], key: Key) -> Result<usize, usize> {
     match entries {
@@ -173,7 +178,10 @@ fn position(entries: &[(Key, Versioned)], key: Key) -> Result<usize, usize> {
                 Err(usize::from(*k < key))
             }
         }
-        _ => entries.binary_search_by_key(&key, |(k, _)| *k),
+        _ => match usize::try_from(key).ok().and_then(|i| entries.get(i)) {
+            Some((k, _)) if *k == key => Ok(key as usize),
+            _ => entries.binary_search_by_key(&key, |(k, _)| *k),
+        },
     }
 }
 
@@ -237,6 +245,29 @@ mod tests {
             MergeOutcome::AlreadyKnown
         );
         assert_eq!(s.get(1).unwrap().value, 12);
+    }
+
+    /// The look at index `key` must agree with a binary search for every key held and not
+    /// held, in dense stores (where it answers) and sparse ones (where it must not).
+    #[test]
+    fn position_agrees_with_a_binary_search_for_dense_and_sparse_keys() {
+        let layouts: [&[Key]; 5] = [
+            &[0, 1, 2, 3, 4, 5, 6, 7],
+            &[0, 2, 5, 7, 9],
+            &[1, 2, 3, 4],
+            &[3, 4, 5, 6, 100],
+            &[0, 1, 2, 4, u64::MAX],
+        ];
+        for keys in layouts {
+            let entries: Vec<(Key, Versioned)> = keys.iter().map(|&k| (k, v(k, 1, 0))).collect();
+            for probe in (0..12).chain([99, 100, 101, u64::MAX - 1, u64::MAX]) {
+                assert_eq!(
+                    position(&entries, probe),
+                    entries.binary_search_by_key(&probe, |(k, _)| *k),
+                    "key {probe} in {keys:?}"
+                );
+            }
+        }
     }
 
     #[test]
