@@ -45,34 +45,35 @@ pub fn update_spreads(index: &HistoryIndex<'_>) -> Vec<UpdateSpread> {
     // Each update's learned records come from the index, in history (time) order, so a node's
     // first record is the first one seen. Scanning every record for every write cost
     // writes × records: most of the run's time for a write stream at 10^4 nodes.
-    let mut seen = vec![false; history.nodes as usize];
+    // The number (from 1) of the last update each node was seen to learn: a node's first
+    // record of an update is one that finds a smaller number. Marking with a flag took a
+    // second pass over every update's records to clear the flags.
+    let mut seen = vec![0u32; history.nodes as usize];
     history
         .writes
         .iter()
         .zip(&history.holders_at_end)
         .filter_map(|(w, holders)| w.version.map(|v| (w, v, *holders)))
-        .map(|(w, version, holders_at_end)| {
+        .zip(1u32..)
+        .map(|((w, version, holders_at_end), mark)| {
             let records = index.learned_by_version.of(w.key, version);
             let mut delays = Vec::with_capacity(records.len());
             for l in records {
-                let Some(first) = seen.get_mut(l.node.index()) else {
+                let Some(last) = seen.get_mut(l.node.index()) else {
                     continue;
                 };
-                if !*first {
-                    *first = true;
+                if *last != mark {
+                    *last = mark;
                     if l.node != w.node {
                         delays.push(l.at.saturating_since(w.at).as_secs_f64());
                     }
                 }
             }
-            for l in records {
-                if let Some(first) = seen.get_mut(l.node.index()) {
-                    *first = false;
-                }
-            }
             // Already ascending when the history is in time order (the emulator's is); a
             // history assembled from other backends may not be.
-            delays.sort_by(f64::total_cmp);
+            if !delays.is_sorted_by(|a, b| a <= b) {
+                delays.sort_by(f64::total_cmp);
+            }
             UpdateSpread {
                 written_at: w.at,
                 origin: w.node,
