@@ -11,6 +11,20 @@ use crate::history::LearnedRecord;
 use hearsay_protocols::{Key, NodeId, SimTime, Version};
 use rustc_hash::FxHashMap;
 
+/// Groups the grouping pass remembers, by a hash of their `(key, version)`: a write stream
+/// spreads a few versions at a time, so a record's group is nearly always one of them, and
+/// the hashed lookup (several times the instructions) is left for the rest. One remembered
+/// group missed whenever a delivery taught several keys, as full-state exchanges do.
+const RECENT: usize = 256;
+
+/// Where `(key, version)` is remembered among the [`RECENT`].
+#[inline]
+fn recent_slot((key, version): (Key, Version)) -> usize {
+    let mixed = (key ^ version.stamp.rotate_left(17) ^ u64::from(version.writer.0) << 40)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 56) as usize % RECENT
+}
+
 /// A node came to hold a version at a time: one learned record, without what the group says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Holding {
@@ -48,10 +62,11 @@ impl LearnedGroups {
         };
         // Number the groups and count each one's records...
         let mut counts: Vec<u32> = Vec::new();
-        let mut last: Option<((Key, Version), u32)> = None;
+        let mut recent: [Option<((Key, Version), u32)>; RECENT] = [None; RECENT];
         for l in learned {
             let kv = (l.key, l.version);
-            let id = match last {
+            let seen = &mut recent[recent_slot(kv)];
+            let id = match *seen {
                 Some((prev, id)) if prev == kv => id,
                 _ => {
                     let next = groups.versions.len() as u32;
@@ -60,7 +75,7 @@ impl LearnedGroups {
                         groups.versions.push(kv);
                         counts.push(0);
                     }
-                    last = Some((kv, id));
+                    *seen = Some((kv, id));
                     id
                 }
             };
