@@ -44,28 +44,31 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
         start[k + 1] += start[k];
     }
     // Copies, not positions: reading the records back key by key would miss the cache on each.
+    // Not their times, though: only a backward move needs them (to look for a wipe between),
+    // and without them a copy takes 12 bytes rather than 24 (at 3 million records, 36 MB
+    // fewer to write and fault in).
     let mut fill = start.clone();
-    let mut by_key = vec![(SimTime::ZERO, 0u32, 0u32, 0u32); learned.len()];
+    let mut by_key = vec![(0u32, 0u32, 0u32); learned.len()];
     for (i, (l, &g)) in learned.iter().zip(groups.group_of_each()).enumerate() {
         let (k, rank) = rank_of_group[g as usize];
         let at = &mut fill[k as usize];
-        by_key[*at] = (l.at, l.node.0, rank, i as u32);
+        by_key[*at] = (l.node.0, rank, i as u32);
         *at += 1;
     }
-    // Each node's last (key number + 1, rank, time): a stale key number reads as nothing held.
+    // Each node's last (key number + 1, rank, record): a stale key number reads as nothing held.
     let nodes = learned
         .iter()
         .map(|l| l.node.index() + 1)
         .max()
         .unwrap_or(0);
-    let mut last = vec![(0u32, 0u32, SimTime::ZERO); nodes];
+    let mut last = vec![(0u32, 0u32, 0u32); nodes];
     let mut violations = 0usize;
     let mut first: Option<(u32, u32, SimTime)> = None;
     for k in 0..keys {
-        for &(at, node, rank, i) in &by_key[start[k]..start[k + 1]] {
+        for &(node, rank, i) in &by_key[start[k]..start[k + 1]] {
             let held = &mut last[node as usize];
             if held.0 == k as u32 + 1 && rank <= held.1 {
-                let prev_at = held.2;
+                let (prev_at, at) = (learned[held.2 as usize].at, learned[i as usize].at);
                 let wiped_between = index
                     .wipes
                     .get(&NodeId(node))
@@ -77,7 +80,7 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
                     }
                 }
             }
-            *held = (k as u32 + 1, rank, at);
+            *held = (k as u32 + 1, rank, i);
         }
     }
     let first = first.map(|(i, prev, prev_at)| {
