@@ -26,7 +26,11 @@ fn recent_slot((key, version): (Key, Version)) -> usize {
 }
 
 /// A node came to hold a version at a time: one learned record, without what the group says.
+///
+/// 12 bytes on 4-byte alignment (`packed(4)`) rather than 16: the grouping copies one per
+/// learned record (36 MB rather than 48 at 3 million). Fields are read by value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(4))]
 pub struct Holding {
     /// When.
     pub at: SimTime,

@@ -2,6 +2,7 @@
 //! that supersedes it — and, for a rate ramp, the rate at which it takes off (saturation).
 
 use super::index::{HistoryIndex, covers};
+use super::learned_groups::Holding;
 use hearsay_protocols::{ConflictRule, SimTime, Version};
 use hearsay_reports::{LatencyPercentiles, RampStepResult};
 use hearsay_workloads::RampStep;
@@ -72,14 +73,14 @@ pub fn stable_latencies(index: &HistoryIndex<'_>, rule: ConflictRule) -> Vec<Opt
         while v < levels.len() {
             let level = levels[v].1;
             while v < levels.len() && levels[v].1 == level {
-                for h in groups.holdings(levels[v].0) {
-                    let n = h.node.index();
+                for &Holding { at, node } in groups.holdings(levels[v].0) {
+                    let n = node.index();
                     let live = history.alive_at_end.get(n).copied().unwrap_or(false);
-                    if live && h.at >= last_wipe[n] {
+                    if live && at >= last_wipe[n] {
                         if earliest[n] == NEVER {
                             seen.push(n);
                         }
-                        earliest[n] = earliest[n].min(h.at);
+                        earliest[n] = earliest[n].min(at);
                     }
                 }
                 v += 1;
