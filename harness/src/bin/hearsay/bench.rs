@@ -466,7 +466,7 @@ fn memory(nodes: u32) -> Result<ExitCode> {
 }
 
 /// Rounds of (bare, full) runs per case in `--overhead` (see [`paired_ratio`]).
-const OVERHEAD_ROUNDS: usize = 5;
+const OVERHEAD_ROUNDS: usize = 7;
 
 /// `--overhead`: what recording the history and judging it cost over the bare event loop, for
 /// a case with one update (steady state) and one with a stream of writes.
@@ -488,9 +488,11 @@ fn overhead() -> Result<ExitCode> {
     for (case, nodes, duration) in cases {
         let (mut bare, mut full) = (Vec::new(), Vec::new());
         let mut learned = 0;
-        for _ in 0..OVERHEAD_ROUNDS {
-            let b = in_child(case, None, nodes, duration, true)?;
-            let f = in_child(case, None, nodes, duration, false)?;
+        for round in 0..OVERHEAD_ROUNDS {
+            let [first, second] = round_order(round);
+            let one = in_child(case, None, nodes, duration, first)?;
+            let two = in_child(case, None, nodes, duration, second)?;
+            let (b, f) = if first { (one, two) } else { (two, one) };
             if b.fingerprint != f.fingerprint {
                 bail!(
                     "the bare and full {} runs differ: {} vs {}",
@@ -523,13 +525,21 @@ fn overhead() -> Result<ExitCode> {
     table.with(tabled::settings::Style::rounded());
     println!("{table}");
     println!(
-        "{OVERHEAD_ROUNDS} rounds of a bare run and then a full one; wall times: medians; \
+        "{OVERHEAD_ROUNDS} rounds of a bare run and a full one, in turn first; wall times: medians; \
          overhead: the median of the rounds' full/bare ratios (a round's two runs share the \
          machine's mood, which drifts by a fifth between minutes here). bare: no history \
          recorded, nothing judged (same events, same trace fingerprint); full: what `hearsay \
          run` does"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which run of round `round` goes first, as `bare` flags: the bare run in even rounds, the
+/// full one in odd rounds, so that whatever favours a round's first (or second) run weighs on
+/// both sides alike.
+fn round_order(round: usize) -> [bool; 2] {
+    let bare_first = round.is_multiple_of(2);
+    [bare_first, !bare_first]
 }
 
 /// The median over rounds of `full[i] / bare[i]`: each round's two runs ran a few seconds
@@ -915,6 +925,17 @@ mod tests {
         assert!((paired_ratio(&bare, &full) - 1.1).abs() < 1e-12);
         let (mut b, mut f) = (bare.to_vec(), full.to_vec());
         assert!((median(&mut f) / median(&mut b) - 0.55).abs() < 1e-12);
+    }
+
+    /// Each round runs one bare and one full run, and the bare run goes first in exactly
+    /// half the rounds of an even count (one more for an odd count).
+    #[test]
+    fn overhead_rounds_take_turns_at_running_the_bare_run_first() {
+        let orders: Vec<[bool; 2]> = (0..OVERHEAD_ROUNDS).map(round_order).collect();
+        assert!(orders.iter().all(|[a, b]| a != b), "{orders:?}");
+        let bare_first = orders.iter().filter(|[a, _]| *a).count();
+        assert_eq!(bare_first, OVERHEAD_ROUNDS.div_ceil(2), "{orders:?}");
+        assert_ne!(round_order(0), round_order(1));
     }
 
     #[test]
