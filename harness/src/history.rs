@@ -3,6 +3,7 @@
 //! The emulator records; the checkers and metrics read. Keeping the two apart (as Jepsen does)
 //! means every verdict is computed from a record that could be stored and re-checked later.
 
+use crate::learned_log::LearnedLog;
 use hearsay_protocols::{Key, NodeId, SimTime, Value, Version, Versioned};
 use hearsay_reports::{SendSeries, TrafficCounts};
 use serde::{Deserialize, Serialize};
@@ -138,8 +139,9 @@ pub struct History {
     pub writes: Vec<WriteRecord>,
     /// Client reads in the order issued.
     pub reads: Vec<ReadRecord>,
-    /// Every time a node came to hold a new version, in time order.
-    pub learned: Vec<LearnedRecord>,
+    /// Every time a node came to hold a new version, in time order (kept compact: see
+    /// [`LearnedLog`]).
+    pub learned: LearnedLog,
     /// Crashes and restarts, in time order.
     pub node_events: Vec<NodeEvent>,
     /// The cluster's agreement at every sample.

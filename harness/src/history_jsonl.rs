@@ -175,7 +175,7 @@ impl History {
             }
         }
         for l in &self.learned {
-            emit(&Line::Learned(*l))?;
+            emit(&Line::Learned(l))?;
         }
         for f in &self.faults_applied {
             emit(&Line::Fault(f.clone()))?;

@@ -32,6 +32,7 @@ pub mod emulator;
 pub mod history;
 mod history_jsonl;
 mod huge_pages;
+pub mod learned_log;
 pub mod runner;
 pub mod scenario;
 pub mod shrink;

@@ -3,27 +3,13 @@
 //!
 //! A write stream at 10^4 nodes leaves millions of learned records. Grouping them in an ordered
 //! map of lists of references cost a tree lookup per record, and reading a list back chased
-//! references across the whole history; here one pass with a hashed lookup (and a one-entry
-//! cache for runs of the same version) numbers the groups, and a counting pass lays every
-//! record's node and time out group after group in one array.
+//! references across the whole history; here the groups are numbered once per distinct update
+//! the log numbered (a few hundred, not millions: see `learned_log`), and a counting pass lays
+//! every record's node and time out group after group in one array.
 
-use crate::history::LearnedRecord;
+use crate::learned_log::LearnedLog;
 use hearsay_protocols::{Key, NodeId, SimTime, Version};
 use rustc_hash::FxHashMap;
-
-/// Groups the grouping pass remembers, by a hash of their `(key, version)`: a write stream
-/// spreads a few versions at a time, so a record's group is nearly always one of them, and
-/// the hashed lookup (several times the instructions) is left for the rest. One remembered
-/// group missed whenever a delivery taught several keys, as full-state exchanges do.
-const RECENT: usize = 256;
-
-/// Where `(key, version)` is remembered among the [`RECENT`].
-#[inline]
-fn recent_slot((key, version): (Key, Version)) -> usize {
-    let mixed = (key ^ version.stamp.rotate_left(17) ^ u64::from(version.writer.0) << 40)
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> 56) as usize % RECENT
-}
 
 /// A node came to hold a version at a time: one learned record, without what the group says.
 ///
@@ -59,30 +45,29 @@ pub struct LearnedGroups {
 
 impl LearnedGroups {
     /// Groups `learned`, keeping its order within each group.
-    pub fn new(learned: &[LearnedRecord]) -> Self {
+    pub fn new(learned: &LearnedLog) -> Self {
         let mut groups = LearnedGroups {
             group_of: Vec::with_capacity(learned.len()),
             ..LearnedGroups::default()
         };
-        // Number the groups and count each one's records...
-        let mut counts: Vec<u32> = Vec::new();
-        let mut recent: [Option<((Key, Version), u32)>; RECENT] = [None; RECENT];
-        for l in learned {
-            let kv = (l.key, l.version);
-            let seen = &mut recent[recent_slot(kv)];
-            let id = match *seen {
-                Some((prev, id)) if prev == kv => id,
-                _ => {
-                    let next = groups.versions.len() as u32;
-                    let id = *groups.ids.entry(kv).or_insert(next);
-                    if id == next {
-                        groups.versions.push(kv);
-                        counts.push(0);
-                    }
-                    *seen = Some((kv, id));
-                    id
+        // Number the groups, once per distinct update (updates that differ only in their value
+        // share a group)...
+        let group_of_update: Vec<u32> = learned
+            .updates()
+            .iter()
+            .map(|&(key, version, _)| {
+                let next = groups.versions.len() as u32;
+                let id = *groups.ids.entry((key, version)).or_insert(next);
+                if id == next {
+                    groups.versions.push((key, version));
                 }
-            };
+                id
+            })
+            .collect();
+        // ...count each one's records...
+        let mut counts = vec![0u32; groups.versions.len()];
+        for (_, _, update) in learned.numbered() {
+            let id = group_of_update[update as usize];
             groups.group_of.push(id);
             counts[id as usize] += 1;
         }
@@ -100,12 +85,9 @@ impl LearnedGroups {
             node: NodeId(0),
         };
         groups.holdings = vec![placeholder; learned.len()];
-        for (l, &g) in learned.iter().zip(&groups.group_of) {
+        for ((at, node, _), &g) in learned.numbered().zip(&groups.group_of) {
             let slot = &mut next[g as usize];
-            groups.holdings[*slot as usize] = Holding {
-                at: l.at,
-                node: l.node,
-            };
+            groups.holdings[*slot as usize] = Holding { at, node };
             *slot += 1;
         }
         groups
@@ -147,6 +129,7 @@ impl LearnedGroups {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::LearnedRecord;
     use std::collections::BTreeMap;
 
     fn version(stamp: u64, writer: u32) -> Version {
@@ -176,7 +159,8 @@ mod tests {
                 value: i,
             });
         }
-        let groups = LearnedGroups::new(&learned);
+        let log: LearnedLog = learned.iter().copied().collect();
+        let groups = LearnedGroups::new(&log);
         let mut expected: BTreeMap<(Key, Version), Vec<Holding>> = BTreeMap::new();
         for l in &learned {
             expected
@@ -199,6 +183,6 @@ mod tests {
         numbered.sort_unstable();
         assert_eq!(numbered, expected.keys().copied().collect::<Vec<_>>());
         assert!(groups.of(99, version(1, 1)).is_empty());
-        assert!(LearnedGroups::new(&[]).is_empty());
+        assert!(LearnedGroups::new(&LearnedLog::new()).is_empty());
     }
 }

@@ -49,16 +49,16 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
     // fewer to write and fault in).
     let mut fill = start.clone();
     let mut by_key = vec![(0u32, 0u32, 0u32); learned.len()];
-    for (i, (l, &g)) in learned.iter().zip(groups.group_of_each()).enumerate() {
+    for (i, ((_, node, _), &g)) in learned.numbered().zip(groups.group_of_each()).enumerate() {
         let (k, rank) = rank_of_group[g as usize];
         let at = &mut fill[k as usize];
-        by_key[*at] = (l.node.0, rank, i as u32);
+        by_key[*at] = (node.0, rank, i as u32);
         *at += 1;
     }
     // Each node's last (key number + 1, rank, record): a stale key number reads as nothing held.
     let nodes = learned
-        .iter()
-        .map(|l| l.node.index() + 1)
+        .numbered()
+        .map(|(_, node, _)| node.index() + 1)
         .max()
         .unwrap_or(0);
     let mut last = vec![(0u32, 0u32, 0u32); nodes];
@@ -68,7 +68,8 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
         for &(node, rank, i) in &by_key[start[k]..start[k + 1]] {
             let held = &mut last[node as usize];
             if held.0 == k as u32 + 1 && rank <= held.1 {
-                let (prev_at, at) = (learned[held.2 as usize].at, learned[i as usize].at);
+                let at_of = |i: u32| learned.get(i as usize).map_or(SimTime::ZERO, |l| l.at);
+                let (prev_at, at) = (at_of(held.2), at_of(i));
                 let wiped_between = index
                     .wipes
                     .get(&NodeId(node))
@@ -83,12 +84,15 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
             *held = (k as u32 + 1, rank, i);
         }
     }
-    let first = first.map(|(i, prev, prev_at)| {
-        let (l, prev) = (&learned[i as usize], groups.version(order[prev as usize]).1);
-        format!(
+    let first = first.and_then(|(i, prev, prev_at)| {
+        let (l, prev) = (
+            learned.get(i as usize)?,
+            groups.version(order[prev as usize]).1,
+        );
+        Some(format!(
             "{} moved key {} from version {prev} (held since {prev_at}) back to {} at {}",
             l.node, l.key, l.version, l.at
-        )
+        ))
     });
     let (verdict, detail) = match first {
         None => (

@@ -140,8 +140,9 @@ fn stable_by_definition(h: &History, rule: ConflictRule) -> Vec<Option<f64>> {
 fn backward_moves_by_definition(h: &History, rule: ConflictRule) -> (usize, Option<usize>) {
     let mut count = 0;
     let mut first = None;
-    for (i, l) in h.learned.iter().enumerate() {
-        let previous = h.learned[..i]
+    let learned: Vec<LearnedRecord> = h.learned.iter().collect();
+    for (i, l) in learned.iter().enumerate() {
+        let previous = learned[..i]
             .iter()
             .rev()
             .find(|p| p.node == l.node && p.key == l.key);
@@ -192,7 +193,7 @@ fn monotonic_check_matches_its_definition() {
                 ),
                 Some(i) => {
                     failing += 1;
-                    let l = &h.learned[i];
+                    let l = h.learned.get(i).expect("the offender's index");
                     let expected = format!(
                         "{count} backward moves; first: {} moved key {} from version",
                         l.node, l.key

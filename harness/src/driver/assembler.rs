@@ -6,6 +6,7 @@ use crate::history::{
     Checkpoint, FINAL_STATES_KEPT, FinalState, History, LearnedRecord, NodeEvent, NodeEventKind,
     ReadRecord, WriteRecord,
 };
+use crate::learned_log::LearnedLog;
 use hearsay_protocols::{Key, NodeId, SimDuration, SimTime, Versioned};
 use hearsay_reports::TrafficCounts;
 use hearsay_workloads::{ClientOp, Op};
@@ -36,7 +37,7 @@ pub struct FinalNode {
 pub struct HistoryAssembler {
     nodes: u32,
     ops: Vec<OpSlot>,
-    learned: Vec<LearnedRecord>,
+    learned: LearnedLog,
     node_events: Vec<NodeEvent>,
     /// Per node, `(time, fingerprint)` in the order reported.
     states: Vec<Vec<(SimTime, u64)>>,
@@ -56,7 +57,7 @@ impl HistoryAssembler {
         HistoryAssembler {
             nodes,
             ops: vec![OpSlot::NotIssued; ops],
-            learned: Vec::new(),
+            learned: LearnedLog::new(),
             node_events: Vec::new(),
             states: vec![Vec::new(); nodes as usize],
             redundant: 0,

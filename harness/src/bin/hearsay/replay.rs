@@ -382,7 +382,7 @@ fn history_lines(h: &History) -> Vec<Line> {
     }
     for l in &h.learned {
         out.push(record_line(
-            l,
+            &l,
             "learned",
             l.at,
             l.node,
