@@ -16,15 +16,9 @@ pub type Value = u64;
 /// The stamp is the writing node's *own* clock, as in Cassandra-style last-write-wins, so clock
 /// skew between nodes is visible in which write wins — which is what a harness must expose.
 /// Versions are totally ordered: by stamp, then by writer.
-///
-/// Laid out in 12 bytes on 4-byte alignment (`packed(4)`), not 16 on 8: a history keeps one
-/// version per learned record, millions of them in a write stream, and the 4 bytes of padding
-/// after the writer, plus the 4 a record then needed after its node, made a record 48 bytes
-/// where it now takes 40. Fields are read by value; a reference to `stamp` does not compile.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
-#[repr(C, packed(4))]
 pub struct Version {
     /// The writer's local clock at the write, in microseconds.
     pub stamp: u64,
@@ -34,8 +28,7 @@ pub struct Version {
 
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (stamp, writer) = (self.stamp, self.writer);
-        write!(f, "{stamp}@{writer}")
+        write!(f, "{}@{}", self.stamp, self.writer)
     }
 }
 
