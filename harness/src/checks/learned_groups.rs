@@ -38,21 +38,19 @@ pub struct LearnedGroups {
     holdings: Vec<Holding>,
     /// Where each group's holdings start in `holdings` (one more entry than groups).
     starts: Vec<u32>,
-    /// The group of each learned record, aligned with the history's `learned`: the checkers
-    /// that walk the history record by record look the version up once here, not per check.
-    group_of: Vec<u32>,
+    /// The group of each update the log numbered (see `learned_log`): a record's group is its
+    /// update's, so the checkers that walk the history record by record look it up here, and
+    /// no array of one group per record is kept (12 MB at 3 million records).
+    group_of_update: Vec<u32>,
 }
 
 impl LearnedGroups {
     /// Groups `learned`, keeping its order within each group.
     pub fn new(learned: &LearnedLog) -> Self {
-        let mut groups = LearnedGroups {
-            group_of: Vec::with_capacity(learned.len()),
-            ..LearnedGroups::default()
-        };
+        let mut groups = LearnedGroups::default();
         // Number the groups, once per distinct update (updates that differ only in their value
         // share a group)...
-        let group_of_update: Vec<u32> = learned
+        groups.group_of_update = learned
             .updates()
             .iter()
             .map(|&(key, version, _)| {
@@ -67,9 +65,7 @@ impl LearnedGroups {
         // ...count each one's records...
         let mut counts = vec![0u32; groups.versions.len()];
         for (_, _, update) in learned.numbered() {
-            let id = group_of_update[update as usize];
-            groups.group_of.push(id);
-            counts[id as usize] += 1;
+            counts[groups.group_of_update[update as usize] as usize] += 1;
         }
         // ...then lay them out group after group, in history order within each.
         groups.starts = Vec::with_capacity(counts.len() + 1);
@@ -85,8 +81,8 @@ impl LearnedGroups {
             node: NodeId(0),
         };
         groups.holdings = vec![placeholder; learned.len()];
-        for ((at, node, _), &g) in learned.numbered().zip(&groups.group_of) {
-            let slot = &mut next[g as usize];
+        for (at, node, update) in learned.numbered() {
+            let slot = &mut next[groups.group_of_update[update as usize] as usize];
             groups.holdings[*slot as usize] = Holding { at, node };
             *slot += 1;
         }
@@ -120,9 +116,9 @@ impl LearnedGroups {
         &self.holdings[self.starts[g] as usize..self.starts[g + 1] as usize]
     }
 
-    /// The group of every learned record, aligned with the history's `learned`.
-    pub fn group_of_each(&self) -> &[u32] {
-        &self.group_of
+    /// The group of the update the log numbered `update` (see `learned_log`).
+    pub fn group_of_update(&self, update: u32) -> u32 {
+        self.group_of_update[update as usize]
     }
 }
 
@@ -175,7 +171,8 @@ mod tests {
         for (kv, list) in &expected {
             assert_eq!(groups.of(kv.0, kv.1), list.as_slice());
         }
-        for (l, &g) in learned.iter().zip(groups.group_of_each()) {
+        for (l, (_, _, update)) in learned.iter().zip(log.numbered()) {
+            let g = groups.group_of_update(update);
             assert_eq!(groups.version(g as usize), (l.key, l.version));
         }
         let mut numbered: Vec<(Key, Version)> =

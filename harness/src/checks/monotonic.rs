@@ -37,7 +37,8 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
     }
     let keys = if order.is_empty() { 0 } else { keys + 1 };
     let mut start = vec![0usize; keys + 1];
-    for &g in groups.group_of_each() {
+    for (_, _, update) in learned.numbered() {
+        let g = groups.group_of_update(update);
         start[rank_of_group[g as usize].0 as usize + 1] += 1;
     }
     for k in 0..keys {
@@ -49,8 +50,8 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
     // fewer to write and fault in).
     let mut fill = start.clone();
     let mut by_key = vec![(0u32, 0u32, 0u32); learned.len()];
-    for (i, ((_, node, _), &g)) in learned.numbered().zip(groups.group_of_each()).enumerate() {
-        let (k, rank) = rank_of_group[g as usize];
+    for (i, (_, node, update)) in learned.numbered().enumerate() {
+        let (k, rank) = rank_of_group[groups.group_of_update(update) as usize];
         let at = &mut fill[k as usize];
         by_key[*at] = (node.0, rank, i as u32);
         *at += 1;
