@@ -1,7 +1,7 @@
-//! The learned records of a history, kept compact: 16 bytes a record rather than 40.
+//! The learned records of a history, kept compact: 16 bytes a record rather than 48.
 //!
 //! A write stream at 10^4 nodes leaves millions of learned records, and they were most of what
-//! recording a history cost: 120 MB at 3 million records, written while the run went on (evicting
+//! recording a history cost: 144 MB at 3 million records, written while the run went on (evicting
 //! the nodes' state from the caches) and faulted in page by page (some 4 µs a page on these
 //! machines). But a run teaches the same few updates to every node: 350 writes, 3 million
 //! records. So each distinct `(key, version, value)` is numbered once, and a record keeps only
