@@ -83,11 +83,6 @@ impl LearnedLog {
         n
     }
 
-    /// Room for `more` records without growing.
-    pub fn reserve(&mut self, more: usize) {
-        self.records.reserve(more);
-    }
-
     /// How many records.
     pub fn len(&self) -> usize {
         self.records.len()

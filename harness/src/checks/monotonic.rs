@@ -36,10 +36,13 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
         rank_of_group[g] = (keys as u32, rank as u32);
     }
     let keys = if order.is_empty() { 0 } else { keys + 1 };
+    // Each key's records counted, and the nodes that learned anything, in one pass.
     let mut start = vec![0usize; keys + 1];
-    for (_, _, update) in learned.numbered() {
+    let mut nodes = 0usize;
+    for (_, node, update) in learned.numbered() {
         let g = groups.group_of_update(update);
         start[rank_of_group[g as usize].0 as usize + 1] += 1;
+        nodes = nodes.max(node.index() + 1);
     }
     for k in 0..keys {
         start[k + 1] += start[k];
@@ -57,11 +60,6 @@ pub fn check_monotonic_versions(index: &HistoryIndex<'_>, rule: ConflictRule) ->
         *at += 1;
     }
     // Each node's last (key number + 1, rank, record): a stale key number reads as nothing held.
-    let nodes = learned
-        .numbered()
-        .map(|(_, node, _)| node.index() + 1)
-        .max()
-        .unwrap_or(0);
     let mut last = vec![(0u32, 0u32, 0u32); nodes];
     let mut violations = 0usize;
     let mut first: Option<(u32, u32, SimTime)> = None;
