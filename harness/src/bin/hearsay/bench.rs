@@ -317,18 +317,25 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
             (Case::Writes, 10_000, secs(WRITES_SECONDS)),
         ]
     };
-    let mut rows = Vec::new();
+    let mut cases = Vec::new();
     for (case, nodes, duration) in plan {
-        let (m, runs) = median_run(case, nodes, duration, args.runs)?;
+        let runs = case_runs(case, nodes, duration, args.runs)?;
         eprintln!(
-            "{:<13} {:>9} nodes  {:>7.3}s wall (median of {runs})",
+            "{:<13} {:>9} nodes  {:>7.3}s wall (median of {})",
             case_name(case),
             nodes,
-            m.wall_s
+            runs.median.wall_s,
+            runs.count
         );
-        rows.push(m);
+        cases.push(runs);
     }
-    print!("{}", table(&rows));
+    print!("{}", table(&cases));
+    println!(
+        "delivered/s: the median run's; range: the slowest and the fastest run's, where a case \
+         ran more than once (on a shared machine the same code reads a third apart from one \
+         minute to the next)"
+    );
+    let rows: Vec<Measured> = cases.into_iter().map(|c| c.median).collect();
     if let Some(path) = &args.plot {
         std::fs::write(path, scaling_plot(&rows))
             .with_context(|| format!("writing {}", path.display()))?;
@@ -353,21 +360,55 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs of a case at most, for its median (see [`median_run`]).
+/// Runs of a case at most, for its median (see [`case_runs`]).
 const MAX_RUNS: usize = 5;
 
 /// Wall time after which a case is not run again: a run this long is steady enough alone, and
 /// the large cases would make the suite slow.
 const RERUN_BELOW_SECONDS: f64 = 1.0;
 
-/// Runs a case (each run a process of its own) and returns its median run by wall time, with
-/// how many runs there were: `fixed` runs if given, else as [`wants_another_run`] decides.
-fn median_run(
+/// A case's runs: the median one by wall time, how many there were, and the wall times of the
+/// fastest and the slowest.
+struct CaseRuns {
+    median: Measured,
+    count: usize,
+    fastest_wall_s: f64,
+    slowest_wall_s: f64,
+}
+
+impl CaseRuns {
+    /// Summarises `runs` (at least one).
+    fn of(runs: Vec<Measured>) -> Self {
+        let count = runs.len();
+        let walls = runs.iter().map(|m| m.wall_s);
+        let fastest_wall_s = walls.clone().fold(f64::INFINITY, f64::min);
+        let slowest_wall_s = walls.fold(0.0, f64::max);
+        CaseRuns {
+            median: median_by_wall(runs),
+            count,
+            fastest_wall_s,
+            slowest_wall_s,
+        }
+    }
+
+    /// Delivered messages per second of the slowest and the fastest run.
+    fn rate_range(&self) -> (f64, f64) {
+        let delivered = self.median.delivered as f64;
+        (
+            delivered / self.slowest_wall_s.max(1e-9),
+            delivered / self.fastest_wall_s.max(1e-9),
+        )
+    }
+}
+
+/// Runs a case (each run a process of its own) `fixed` times if given, else as
+/// [`wants_another_run`] decides.
+fn case_runs(
     case: Case,
     nodes: u32,
     duration: SimDuration,
     fixed: Option<u32>,
-) -> Result<(Measured, usize)> {
+) -> Result<CaseRuns> {
     let mut runs = Vec::new();
     let mut spent = 0.0;
     while wants_another_run(runs.len(), spent, fixed) {
@@ -375,8 +416,7 @@ fn median_run(
         spent += m.wall_s;
         runs.push(m);
     }
-    let count = runs.len();
-    Ok((median_by_wall(runs), count))
+    Ok(CaseRuns::of(runs))
 }
 
 /// Whether a case that has run `done` times, taking `spent` seconds in all, runs again. With
@@ -605,30 +645,41 @@ fn rate(m: &Measured) -> f64 {
     m.delivered as f64 / m.wall_s.max(1e-9)
 }
 
-fn table(rows: &[Measured]) -> String {
+fn table(cases: &[CaseRuns]) -> String {
     let mut t = tabled::builder::Builder::default();
     t.push_record([
         "case",
         "nodes",
         "simulated",
         "wall s",
+        "runs",
         "events",
         "delivered",
         "delivered/s",
+        "range",
         "peak MiB",
         "bytes/node",
         "t_last",
         "residue",
     ]);
-    for m in rows {
+    for c in cases {
+        let m = &c.median;
+        let range = if c.count > 1 {
+            let (slowest, fastest) = c.rate_range();
+            format!("{:.2}–{:.2} M", slowest / 1e6, fastest / 1e6)
+        } else {
+            "–".into()
+        };
         t.push_record([
             case_name(m.case).to_string(),
             m.nodes.to_string(),
             format!("{:.2}s", m.simulated_s),
             format!("{:.3}", m.wall_s),
+            c.count.to_string(),
             m.events.to_string(),
             m.delivered.to_string(),
             format!("{:.2} M", rate(m) / 1e6),
+            range,
             format!("{:.1}", m.peak_rss_bytes as f64 / (1 << 20) as f64),
             format!("{:.0}", m.peak_rss_bytes as f64 / f64::from(m.nodes)),
             m.t_last_s.map_or("–".into(), |t| format!("{t:.2}s")),
@@ -914,7 +965,34 @@ mod tests {
         assert_eq!(median_by_wall(one).delivered, 9);
     }
 
-    /// The plot shows the steady cases only, each labelled with its cost per message, so a
+    /// A case's row gives the median run's rate, and the range from its slowest run to its
+    /// fastest; a case that ran once has no range.
+    #[test]
+    fn the_table_gives_each_case_its_median_and_the_range_of_its_runs() {
+        let several = CaseRuns::of(vec![
+            measured(Case::Steady, 1_000, 0.5, 10_000_000),
+            measured(Case::Steady, 1_000, 1.0, 10_000_000),
+            measured(Case::Steady, 1_000, 2.0, 10_000_000),
+        ]);
+        assert_eq!(several.count, 3);
+        assert_eq!(several.median.wall_s, 1.0);
+        assert_eq!(several.rate_range(), (5e6, 20e6));
+        let once = CaseRuns::of(vec![measured(Case::Merkle, 10_000, 4.0, 8_000_000)]);
+        let text = table(&[several, once]);
+        let steady = text
+            .lines()
+            .find(|l| l.contains("steady"))
+            .expect("a steady row");
+        assert!(steady.contains("10.00 M"), "{steady}");
+        assert!(steady.contains("5.00–20.00 M"), "{steady}");
+        let merkle = text
+            .lines()
+            .find(|l| l.contains("merkle"))
+            .expect("a merkle row");
+        assert!(merkle.contains("2.00 M"), "{merkle}");
+        assert!(!merkle.contains("–2.00"), "one run has no range: {merkle}");
+    }
+
     /// The overhead compares each full run with the bare run beside it. Here the machine
     /// was slow for the first round and for the second round's bare run: the rounds read
     /// +10%, -45%, +10%, so +10%, where the medians (2.0 bare, 1.1 full) would read -45%.
@@ -938,6 +1016,8 @@ mod tests {
         assert_ne!(round_order(0), round_order(1));
     }
 
+    /// The plot shows the steady cases only, each labelled with its cost per message, so a
+    /// reader sees at which size the cost per message grows.
     #[test]
     fn the_scaling_plot_labels_each_steady_run_with_its_cost_per_message() {
         let svg = scaling_plot(&[
