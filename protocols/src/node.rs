@@ -68,6 +68,24 @@ pub trait Context<M> {
         self.send(to, build());
     }
 
+    /// Sends the message `build` makes to each of `peers`, in order: the same as
+    /// `send(peer, msg.clone())` for each, which is what it does unless the driver overrides
+    /// it (nothing is built for no peers). The emulator keeps one copy in flight for all of
+    /// them, where a send per peer built, stored and read one each.
+    #[inline]
+    fn send_each(&mut self, peers: &[NodeId], build: impl FnOnce() -> M)
+    where
+        M: Clone,
+    {
+        if let Some((&last, rest)) = peers.split_last() {
+            let msg = build();
+            for &to in rest {
+                self.send(to, msg.clone());
+            }
+            self.send(last, msg);
+        }
+    }
+
     /// Asks for [`Node::on_timer`] with `timer` after `after` has elapsed. Timers do not survive
     /// a crash: a restarted node re-arms them in [`Node::on_start`].
     fn set_timer(&mut self, after: SimDuration, timer: TimerId);
@@ -208,5 +226,44 @@ mod tests {
         sent_both_ways(|_| RumorWithAntiEntropyNode::new(Default::default(), peers));
         let zoo = ZooConfig::new(Bug::LosesAckedWritesOnRestart);
         sent_both_ways(|_| BrokenAntiEntropyNode::new(zoo, peers));
+    }
+
+    /// A context that keeps its sends; everything else it is never asked for.
+    struct Outbox(Vec<(NodeId, String)>);
+
+    impl Context<String> for Outbox {
+        type Rng = rand_pcg::Pcg64Mcg;
+        fn now(&self) -> SimTime {
+            SimTime::ZERO
+        }
+        fn me(&self) -> NodeId {
+            NodeId(0)
+        }
+        fn rng(&mut self) -> &mut Self::Rng {
+            unreachable!("not drawn from")
+        }
+        fn send(&mut self, to: NodeId, msg: String) {
+            self.0.push((to, msg));
+        }
+        fn set_timer(&mut self, _: SimDuration, _: TimerId) {}
+        fn observe(&mut self, _: Observation) {}
+    }
+
+    /// Unless a driver overrides it, `send_each` is one `send` of the same message per peer,
+    /// in order, with the message built once; for no peers it builds nothing.
+    #[test]
+    fn send_each_sends_the_message_to_every_peer_in_order() {
+        let mut ctx = Outbox(Vec::new());
+        let mut built = 0;
+        ctx.send_each(&[NodeId(3), NodeId(1), NodeId(2)], || {
+            built += 1;
+            "hello".to_string()
+        });
+        let to: Vec<u32> = ctx.0.iter().map(|(p, _)| p.0).collect();
+        assert_eq!(to, [3, 1, 2]);
+        assert!(ctx.0.iter().all(|(_, m)| m == "hello"));
+        assert_eq!(built, 1);
+        ctx.send_each(&[], || unreachable!("nothing to build for no peers"));
+        assert_eq!(ctx.0.len(), 3);
     }
 }

@@ -44,6 +44,10 @@ impl<M: hearsay_protocols::Message> Context<M> for EmulatorContext<'_, M> {
     fn send_with(&mut self, to: NodeId, build: impl FnOnce() -> M) {
         self.net.send_with(self.pool, self.me, to, build);
     }
+    #[inline(always)]
+    fn send_each(&mut self, peers: &[NodeId], build: impl FnOnce() -> M) {
+        self.net.send_each(self.pool, self.me, peers, build);
+    }
     #[inline]
     fn set_timer(&mut self, after: SimDuration, timer: TimerId) {
         self.net.set_timer(self.me, after, timer, *self.incarnation);

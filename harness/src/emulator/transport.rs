@@ -9,7 +9,7 @@
 
 use super::event::{Event, PackedEvent};
 use super::fault_state::FaultState;
-use super::in_flight::{Flight, Pool};
+use super::in_flight::Pool;
 use super::link_rules::Fate;
 use super::trace::{SendOutcome, TraceEvent};
 use super::{EventQueue, NetworkModel, StreamRng};
@@ -131,6 +131,70 @@ impl Transport {
         self.in_transit(slot, to, delay);
     }
 
+    /// [`Transport::send_with`] to each of `peers` in turn, of one message `build` makes:
+    /// what the sends draw, count and schedule is exactly what one send per peer would. When
+    /// nothing but latency stands between the nodes, the message lies in flight once, in one
+    /// slot that every delivery of it reads (a push to three peers builds and stores one
+    /// message, not three); otherwise each peer's send goes its own way with a copy.
+    #[inline(always)]
+    pub fn send_each<M: Message>(
+        &mut self,
+        pool: &mut Pool<M>,
+        from: NodeId,
+        peers: &[NodeId],
+        build: impl FnOnce() -> M,
+    ) {
+        match peers {
+            [] => {}
+            [one] => self.send_with(pool, from, *one, build),
+            _ => self.send_shared(pool, from, peers, build),
+        }
+    }
+
+    /// [`Transport::send_each`] to two peers or more. Out of line: inlined, it moved the
+    /// compiler's choices elsewhere in the event loop, and runs with a fanout of one (most of
+    /// them) took 1.4% more instructions.
+    #[inline(never)]
+    fn send_shared<M: Message>(
+        &mut self,
+        pool: &mut Pool<M>,
+        from: NodeId,
+        peers: &[NodeId],
+        build: impl FnOnce() -> M,
+    ) {
+        if !(self.plain && peers.iter().all(|to| to.0 < self.nodes)) {
+            return self.send_copies(pool, from, peers, build());
+        }
+        let (&first, rest) = peers.split_first().expect("two peers or more");
+        let delay = self.model.latency(&mut self.rng);
+        let readers = u32::try_from(peers.len()).expect("under 2^32 peers");
+        let (slot, bytes) = pool.put_shared(from, readers, build);
+        self.count_send(bytes);
+        self.in_transit(slot, first, delay);
+        for &to in rest {
+            let delay = self.model.latency(&mut self.rng);
+            self.count_send(bytes);
+            self.in_transit(slot, to, delay);
+        }
+    }
+
+    /// A copy of `msg` sent to each of `peers` in turn, each send on its own.
+    #[inline(never)]
+    fn send_copies<M: Message>(
+        &mut self,
+        pool: &mut Pool<M>,
+        from: NodeId,
+        peers: &[NodeId],
+        msg: M,
+    ) {
+        if let Some((&last, rest)) = peers.split_last() {
+            for &to in rest {
+                self.send(pool, from, to, msg.clone());
+            }
+            self.send(pool, from, last, msg);
+        }
+    }
+
     /// Counts one message sent, of `bytes`.
     #[inline(always)]
     fn count_send(&mut self, bytes: usize) {
@@ -190,7 +254,7 @@ impl Transport {
                     duplicate,
                     reordered,
                 } => {
-                    let slot = pool.put(Flight { from, msg });
+                    let slot = pool.put(from, msg);
                     if let Some(again) = duplicate {
                         self.duplicate(pool, slot, to, again);
                     }
@@ -246,11 +310,8 @@ impl Transport {
         after: SimDuration,
     ) {
         let original = pool.get(slot);
-        let twin = Flight {
-            from: original.from,
-            msg: original.msg.clone(),
-        };
-        let twin = pool.put(twin);
+        let (from, msg) = (original.from, original.msg.clone());
+        let twin = pool.put(from, msg);
         self.in_transit(twin, to, after);
         self.count("duplicated", 1);
     }

@@ -357,15 +357,13 @@ impl<S: PeerSampler> AntiEntropyEngine<S> {
             && self.config.mtu.is_none()
             && self.config.mode != ExchangeMode::Pull
         {
-            // The common case, built straight into the driver's buffer (see
-            // `Context::send_with`): the whole replica, nothing to trim.
+            // The common case: the whole replica, nothing to trim, the same to every peer, so
+            // built once, straight into the driver's buffer (see `Context::send_each`).
             let reply_wanted = self.config.mode == ExchangeMode::PushPull;
-            for &peer in peers {
-                ctx.send_with(peer, || AntiEntropyMessage::State {
-                    entries: crate::entries_of(store.entries()),
-                    reply_wanted,
-                });
-            }
+            ctx.send_each(peers, || AntiEntropyMessage::State {
+                entries: crate::entries_of(store.entries()),
+                reply_wanted,
+            });
             return;
         }
         self.open_exchanges(store, ctx, peers);

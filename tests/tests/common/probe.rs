@@ -32,6 +32,9 @@ impl Message for Ping {
 
 pub struct Probe {
     targets: Vec<NodeId>,
+    /// Whether a round's pings go out as one message for all targets (`send_each`) rather
+    /// than one send per target.
+    shared: bool,
     period: SimDuration,
     sent: u64,
     store: VersionedStore,
@@ -52,12 +55,16 @@ impl Node for Probe {
     }
 
     fn on_timer<C: Context<Ping>>(&mut self, ctx: &mut C, _: TimerId) {
-        for &t in &self.targets {
-            let msg = Ping {
-                seq: seq(ctx.me(), self.sent),
-                sent_at: ctx.now(),
-            };
-            ctx.send(t, msg);
+        let msg = Ping {
+            seq: seq(ctx.me(), self.sent),
+            sent_at: ctx.now(),
+        };
+        if self.shared {
+            ctx.send_each(&self.targets, || msg);
+        } else {
+            for &t in &self.targets {
+                ctx.send(t, msg.clone());
+            }
         }
         self.sent += 1;
         ctx.set_timer(self.period, TimerId(0));
@@ -125,19 +132,55 @@ pub fn run(
     faults: &[TimedFault],
     ops: Vec<ClientOp>,
 ) -> RunOutput {
+    run_with(
+        false, true, nodes, duration, network, period, targets, faults, ops,
+    )
+}
+
+/// [`run`] without a trace (a traced send takes the emulator's general path), each round's
+/// pings sent as one message for all targets if `shared`.
+#[allow(clippy::too_many_arguments)]
+pub fn run_sending(
+    shared: bool,
+    nodes: u32,
+    duration: SimDuration,
+    network: NetworkSpec,
+    period: SimDuration,
+    targets: impl Fn(NodeId) -> Vec<NodeId>,
+    faults: &[TimedFault],
+    ops: Vec<ClientOp>,
+) -> RunOutput {
+    run_with(
+        shared, false, nodes, duration, network, period, targets, faults, ops,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_with(
+    shared: bool,
+    record_trace: bool,
+    nodes: u32,
+    duration: SimDuration,
+    network: NetworkSpec,
+    period: SimDuration,
+    targets: impl Fn(NodeId) -> Vec<NodeId>,
+    faults: &[TimedFault],
+    ops: Vec<ClientOp>,
+) -> RunOutput {
     let config = EmulatorConfig {
         nodes,
         duration,
         network,
         sample_every: duration,
         seed: 7,
-        record_trace: true,
+        record_trace,
         stop_when_converged: false,
     };
     Emulator::new(
         config,
         |id| Probe {
             targets: targets(id),
+            shared,
             period,
             sent: 0,
             store: VersionedStore::new(),
