@@ -321,10 +321,18 @@ impl<S: PeerSampler> PushThenPullNode<S> {
         let fanout = self.config.fanout as usize;
         let mut room = crate::RoundPeers::new();
         if !updates.is_empty() {
-            for &peer in room.draw(&self.sampler, me, fanout, ctx.rng()) {
-                let updates = updates.clone();
-                Self::send_updates(ctx, peer, PushThenPullMessage::Push { updates });
+            let peers = room.draw(&self.sampler, me, fanout, ctx.rng());
+            // The same push to every peer: sent once for all (`send_each`), counted as one
+            // per peer.
+            if !peers.is_empty() {
+                ctx.observe(Observation::Count {
+                    what: "updates-sent",
+                    n: (updates.len() * peers.len()) as u64,
+                });
             }
+            ctx.send_each(peers, || PushThenPullMessage::Push {
+                updates: updates.clone(),
+            });
         }
         if self.pulls() {
             for &peer in room.draw(&self.sampler, me, fanout, ctx.rng()) {

@@ -358,16 +358,21 @@ impl<S: PeerSampler> RumorEngine<S> {
         let n = match &msg {
             RumorMessage::Push { updates }
             | RumorMessage::PushPull { updates }
-            | RumorMessage::Reply { updates, .. } => updates.len() as u64,
+            | RumorMessage::Reply { updates, .. } => updates.len(),
             _ => 0,
         };
+        Self::count_updates_sent(ctx, n);
+        ctx.send(to, msg);
+    }
+
+    /// Counts `n` updates sent (nothing for none).
+    fn count_updates_sent<C: Context<RumorMessage>>(ctx: &mut C, n: usize) {
         if n > 0 {
             ctx.observe(Observation::Count {
                 what: "updates-sent",
-                n,
+                n: n as u64,
             });
         }
-        ctx.send(to, msg);
     }
 
     /// Merges `updates`; returns the keys that were already known (the feedback).
@@ -417,17 +422,18 @@ impl<S: PeerSampler> RumorEngine<S> {
                 }
                 mode => {
                     let updates = self.hot_updates(store, ctx, HEADER_WIRE_BYTES + 2, |_, _| false);
-                    for &peer in peers {
-                        let msg = if mode == ExchangeMode::Push {
-                            RumorMessage::Push {
-                                updates: updates.clone(),
-                            }
+                    // The same message to every peer: sent once for all (`send_each`), the
+                    // counters moved as by one send per peer.
+                    Self::count_updates_sent(ctx, updates.len() * peers.len());
+                    ctx.send_each(peers, || {
+                        let updates = updates.clone();
+                        if mode == ExchangeMode::Push {
+                            RumorMessage::Push { updates }
                         } else {
-                            RumorMessage::PushPull {
-                                updates: updates.clone(),
-                            }
-                        };
-                        Self::send_updates(ctx, peer, msg);
+                            RumorMessage::PushPull { updates }
+                        }
+                    });
+                    for _ in peers {
                         self.sent_once(&updates, ctx.rng());
                     }
                 }
