@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::probe::{self, arrivals};
+use common::probe::{ProbeRun, arrivals};
 use common::*;
 use hearsay_faults::{FaultAction, LinkEffect, LinkFault};
 use hearsay_harness::scenario::NetworkSpec;
@@ -66,16 +66,18 @@ fn sending_one_message_to_many_is_exactly_sending_it_to_each() {
     for (name, faults) in cases {
         let schedule = schedule(NODES, faults);
         let run = |shared| {
-            probe::run_sending(
+            ProbeRun {
+                nodes: NODES,
+                duration: ms(1_200),
+                network: NetworkSpec::default(),
+                period: ms(40),
+                targets: three_after,
+                faults: schedule.faults(),
+                ops: vec![],
                 shared,
-                NODES,
-                ms(1_200),
-                NetworkSpec::default(),
-                ms(40),
-                three_after,
-                schedule.faults(),
-                vec![],
-            )
+                record_trace: false, // a traced send takes the general path
+            }
+            .run()
         };
         let (each, shared) = (run(false), run(true));
         assert_eq!(shared.fingerprint, each.fingerprint, "{name}");

@@ -132,61 +132,59 @@ pub fn run(
     faults: &[TimedFault],
     ops: Vec<ClientOp>,
 ) -> RunOutput {
-    run_with(
-        false, true, nodes, duration, network, period, targets, faults, ops,
-    )
-}
-
-/// [`run`] without a trace (a traced send takes the emulator's general path), each round's
-/// pings sent as one message for all targets if `shared`.
-#[allow(clippy::too_many_arguments)]
-pub fn run_sending(
-    shared: bool,
-    nodes: u32,
-    duration: SimDuration,
-    network: NetworkSpec,
-    period: SimDuration,
-    targets: impl Fn(NodeId) -> Vec<NodeId>,
-    faults: &[TimedFault],
-    ops: Vec<ClientOp>,
-) -> RunOutput {
-    run_with(
-        shared, false, nodes, duration, network, period, targets, faults, ops,
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn run_with(
-    shared: bool,
-    record_trace: bool,
-    nodes: u32,
-    duration: SimDuration,
-    network: NetworkSpec,
-    period: SimDuration,
-    targets: impl Fn(NodeId) -> Vec<NodeId>,
-    faults: &[TimedFault],
-    ops: Vec<ClientOp>,
-) -> RunOutput {
-    let config = EmulatorConfig {
+    ProbeRun {
         nodes,
         duration,
         network,
-        sample_every: duration,
-        seed: 7,
-        record_trace,
-        stop_when_converged: false,
-    };
-    Emulator::new(
-        config,
-        |id| Probe {
-            targets: targets(id),
-            shared,
-            period,
-            sent: 0,
-            store: VersionedStore::new(),
-        },
+        period,
+        targets,
         faults,
         ops,
-    )
+        shared: false,
+        record_trace: true,
+    }
     .run()
+}
+
+/// A probe run spelled out, for what [`run`] fixes: whether each round's pings go out as one
+/// message for all targets, and whether the run keeps a trace (a traced send takes the
+/// emulator's general path).
+pub struct ProbeRun<'a, T> {
+    pub nodes: u32,
+    pub duration: SimDuration,
+    pub network: NetworkSpec,
+    pub period: SimDuration,
+    pub targets: T,
+    pub faults: &'a [TimedFault],
+    pub ops: Vec<ClientOp>,
+    pub shared: bool,
+    pub record_trace: bool,
+}
+
+impl<T: Fn(NodeId) -> Vec<NodeId>> ProbeRun<'_, T> {
+    pub fn run(self) -> RunOutput {
+        let config = EmulatorConfig {
+            nodes: self.nodes,
+            duration: self.duration,
+            network: self.network,
+            sample_every: self.duration,
+            seed: 7,
+            record_trace: self.record_trace,
+            stop_when_converged: false,
+        };
+        let (targets, shared, period) = (&self.targets, self.shared, self.period);
+        Emulator::new(
+            config,
+            |id| Probe {
+                targets: targets(id),
+                shared,
+                period,
+                sent: 0,
+                store: VersionedStore::new(),
+            },
+            self.faults,
+            self.ops,
+        )
+        .run()
+    }
 }
