@@ -168,10 +168,10 @@ impl<M> Pool<M> {
         }
     }
 
-    /// Done with the message in `slot` (a slot of this pool): once its last reader is, drops
-    /// it and frees the slot. A message that
-    /// owns no heap memory ([`Message::owns_heap`](hearsay_protocols::Message::owns_heap)) is
-    /// forgotten instead: its drop glue, an out-of-line call, would free nothing.
+    /// One delivery is done with the message in `slot` (a slot of this pool); after the last,
+    /// the message is dropped and the slot freed. A message that owns no heap memory
+    /// ([`Message::owns_heap`](hearsay_protocols::Message::owns_heap)) is forgotten instead:
+    /// its drop glue, an out-of-line call, would free nothing.
     #[inline(always)]
     pub fn free(&mut self, slot: u32)
     where
@@ -232,7 +232,7 @@ impl<M> InFlight<M> {
         self.pools[split(slot).0].get(slot)
     }
 
-    /// Drops (or forgets) the message in `slot`, and frees the slot (see [`Pool::free`]).
+    /// One delivery is done with the message in `slot` (see [`Pool::free`]).
     #[inline(always)]
     pub fn free(&mut self, slot: u32)
     where

@@ -12,8 +12,8 @@
 //! The hot path, at a glance: the loop pops an event (`event_queue`, its buckets ordered by
 //! `bucket_order`, events packed in two words by `event`) and prefetches the state of the one
 //! 16 places ahead (`prefetch`); a node's call gets a context (`context`) whose sends go
-//! straight through `transport` into an in-flight slot (`in_flight`), built in place; a
-//! delivered message is read where it lies. The members' array sits on huge pages
+//! straight through `transport` into an in-flight slot (`in_flight`), built in place, one slot
+//! for a message sent alike to several peers; a delivered message is read where it lies. The members' array sits on huge pages
 //! (`huge_pages`). Each of those choices is measured in its module's notes.
 
 mod agreement;
