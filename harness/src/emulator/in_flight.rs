@@ -11,7 +11,7 @@
 //! A message a node sends alike to several peers (`Context::send_each`: an anti-entropy push
 //! to its fanout, direct mail to everyone) takes one slot, which counts the deliveries still to
 //! read it and is freed after the last. A push to three peers built, stored and read three
-//! copies before: the steady state at 10^5 nodes ran 5.3% fewer instructions with one, and
+//! copies before: the steady state at 10^5 nodes ran 5.2% fewer instructions with one, and
 //! direct mail to 10^6 nodes holds one message in flight where it held a million (peak memory
 //! 416 → 370 MiB).
 
