@@ -135,36 +135,16 @@ impl<S: PeerSampler> DirectMailNode<S> {
         }
     }
 
+    /// Mails the update to each of `peers` (`sends` counting this one) and awaits their
+    /// acknowledgements: one message for all of them (`send_each`), which for a broadcast to
+    /// 10^6 nodes is one message in flight rather than a million.
     fn mail<C: Context<DirectMailMessage>>(
-        &mut self,
-        ctx: &mut C,
-        to: NodeId,
-        key: Key,
-        entry: Versioned,
-        sends: u32,
-    ) {
-        ctx.observe(Observation::Count {
-            what: "updates-sent",
-            n: 1,
-        });
-        ctx.send(to, DirectMailMessage::Mail { key, entry });
-        self.outstanding.insert(
-            (to, key, entry.version),
-            Pending {
-                deadline: ctx.now() + self.config.ack_timeout,
-                sends,
-            },
-        );
-    }
-
-    /// [`Self::mail`] (a first send) to each of `peers`: one message for all of them
-    /// (`send_each`), which at 10^6 nodes is one message in flight rather than a million.
-    fn mail_all<C: Context<DirectMailMessage>>(
         &mut self,
         ctx: &mut C,
         peers: &[NodeId],
         key: Key,
         entry: Versioned,
+        sends: u32,
     ) {
         if peers.is_empty() {
             return;
@@ -176,7 +156,7 @@ impl<S: PeerSampler> DirectMailNode<S> {
         ctx.send_each(peers, || DirectMailMessage::Mail { key, entry });
         let deadline = ctx.now() + self.config.ack_timeout;
         for &to in peers {
-            let pending = Pending { deadline, sends: 1 };
+            let pending = Pending { deadline, sends };
             self.outstanding.insert((to, key, entry.version), pending);
         }
     }
@@ -219,7 +199,7 @@ impl<S: PeerSampler> DirectMailNode<S> {
             if let Some(entry) = self.store.get(key).copied()
                 && entry.version == version
             {
-                self.mail(ctx, to, key, entry, sends + 1);
+                self.mail(ctx, &[to], key, entry, sends + 1);
             }
         }
         if retries > 0 {
@@ -292,7 +272,7 @@ impl<S: PeerSampler> Node for DirectMailNode<S> {
             let me = ctx.me();
             let mut peers = crate::PeerList::new();
             self.sampler.all_peers(me, ctx.rng(), &mut peers);
-            self.mail_all(ctx, &peers, key, entry);
+            self.mail(ctx, &peers, key, entry, 1);
             self.arm(ctx);
         }
         version

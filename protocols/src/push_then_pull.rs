@@ -304,12 +304,17 @@ impl<S: PeerSampler> PushThenPullNode<S> {
     ) {
         if let PushThenPullMessage::Push { updates } | PushThenPullMessage::Reply { updates } = &msg
         {
-            ctx.observe(Observation::Count {
-                what: "updates-sent",
-                n: updates.len() as u64,
-            });
+            Self::count_updates_sent(ctx, updates.len());
         }
         ctx.send(to, msg);
+    }
+
+    /// Counts `n` updates sent.
+    fn count_updates_sent<C: Context<PushThenPullMessage>>(ctx: &mut C, n: usize) {
+        ctx.observe(Observation::Count {
+            what: "updates-sent",
+            n: n as u64,
+        });
     }
 
     fn round<C: Context<PushThenPullMessage>>(&mut self, ctx: &mut C) {
@@ -325,10 +330,7 @@ impl<S: PeerSampler> PushThenPullNode<S> {
             // The same push to every peer: sent once for all (`send_each`), counted as one
             // per peer.
             if !peers.is_empty() {
-                ctx.observe(Observation::Count {
-                    what: "updates-sent",
-                    n: (updates.len() * peers.len()) as u64,
-                });
+                Self::count_updates_sent(ctx, updates.len() * peers.len());
             }
             ctx.send_each(peers, || PushThenPullMessage::Push {
                 updates: updates.clone(),

@@ -285,21 +285,14 @@ mod tests {
         }
     }
 
-    fn flight(n: u32) -> (NodeId, Probe) {
-        (
-            NodeId(n),
-            Probe {
-                n: u64::from(n) * 10,
-                _handle: None,
-                claims_heap: false,
-            },
-        )
-    }
-
-    /// Puts probe `n` (from node `n`) in `pool`.
+    /// Puts probe `n` (from node `n`, carrying `10 n`) in `pool`.
     fn put_probe(pool: &mut Pool<Probe>, n: u32) -> u32 {
-        let (from, msg) = flight(n);
-        pool.put(from, msg)
+        let msg = Probe {
+            n: u64::from(n) * 10,
+            _handle: None,
+            claims_heap: false,
+        };
+        pool.put(NodeId(n), msg)
     }
 
     /// A message put for three readers keeps its slot through the first two frees and is

@@ -163,7 +163,13 @@ impl Transport {
         build: impl FnOnce() -> M,
     ) {
         if !(self.plain && peers.iter().all(|to| to.0 < self.nodes)) {
-            return self.send_copies(pool, from, peers, build());
+            // Each send on its own, with a copy (the last one takes the original).
+            let msg = build();
+            let (&last, others) = peers.split_last().expect("two peers or more");
+            for &to in others {
+                self.send(pool, from, to, msg.clone());
+            }
+            return self.send(pool, from, last, msg);
         }
         let (&first, rest) = peers.split_first().expect("two peers or more");
         let delay = self.model.latency(&mut self.rng);
@@ -175,23 +181,6 @@ impl Transport {
             let delay = self.model.latency(&mut self.rng);
             self.count_send(bytes);
             self.in_transit(slot, to, delay);
-        }
-    }
-
-    /// A copy of `msg` sent to each of `peers` in turn, each send on its own.
-    #[inline(never)]
-    fn send_copies<M: Message>(
-        &mut self,
-        pool: &mut Pool<M>,
-        from: NodeId,
-        peers: &[NodeId],
-        msg: M,
-    ) {
-        if let Some((&last, rest)) = peers.split_last() {
-            for &to in rest {
-                self.send(pool, from, to, msg.clone());
-            }
-            self.send(pool, from, last, msg);
         }
     }
 
